@@ -1,0 +1,3 @@
+"""Reelwright: an autonomous video editor. Nothing happens at import time."""
+
+__version__ = "0.1.0"

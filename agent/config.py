@@ -1,0 +1,33 @@
+"""One Settings dataclass for a run: where things are written and which backends are used."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BEAT_TRACKERS = ("madmom", "librosa")
+
+
+def _default_workspace() -> Path:
+    return Path(os.environ.get("REELWRIGHT_WORKSPACE", Path.cwd() / ".reelwright"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    workspace: Path = field(default_factory=_default_workspace)
+    # madmom (most accurate here, models CC BY-NC-SA) or librosa (ISC, permissive).
+    beat_tracker: str = field(default_factory=lambda: os.environ.get("REELWRIGHT_BEAT_TRACKER", "madmom"))
+    threads: int = field(default_factory=lambda: os.cpu_count() or 2)
+    x264_preset: str = "superfast"
+    preview_height: int = 360
+
+    def __post_init__(self) -> None:
+        if self.beat_tracker not in BEAT_TRACKERS:
+            raise ValueError(f"beat_tracker must be one of {BEAT_TRACKERS}, got {self.beat_tracker!r}")
+        if self.threads < 1:
+            raise ValueError("threads must be >= 1")
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.workspace / "cache"
