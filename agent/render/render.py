@@ -1,0 +1,246 @@
+"""Timeline → verified mp4, written atomically.
+
+Layout: one ffmpeg decoder per clip item (read ahead in threads, output size, yuv420p) →
+Python applies transitions (xfade on just the overlapping frames) and per-frame effects on
+just the effect frames → one x264 encoder reads the frames from a pipe, applies the colour
+look and text overlays, and muxes the pre-rendered, loudness-normalised music.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.errors import OutputError, RenderError
+from agent.media.probe import probe
+from agent.render import effects as fx
+from agent.render.ffmpeg_graph import (audio_args, decoder_args, encoder_args, frame_bytes, look_filters,
+                                       text_filter)
+from agent.render.frames import FrameSource
+from agent.render.transitions import blend
+from agent.render.verify import verify_output
+from agent.timeline.model import ClipItem, EffectItem, Timeline
+
+Progress = Callable[[int, int], None]
+_READ_AHEAD_ITEMS = 2
+
+
+@dataclass
+class RenderResult:
+    path: Path
+    frames: int
+    duration: float
+    width: int
+    height: int
+    fps: float
+    seconds: float
+    preview: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def preview_timeline(timeline: Timeline, height: int) -> Timeline:
+    """The same timeline at a lower resolution (short side = `height`), for fast previews."""
+    short = min(timeline.width, timeline.height)
+    if short <= height:
+        return timeline
+    scale = height / short
+    return timeline.model_copy(update={"width": max(2, int(timeline.width * scale) // 2 * 2),
+                                       "height": max(2, int(timeline.height * scale) // 2 * 2)})
+
+
+def check_writable(out_path: Path) -> None:
+    parent = out_path.parent
+    if not parent.exists():
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{out_path}: cannot create the output folder ({exc.strerror}); "
+                              f"choose another -o path") from exc
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise OutputError(f"{out_path}: the output folder is not writable; choose another -o path")
+    if out_path.is_dir():
+        raise OutputError(f"{out_path}: is a directory; give a file name ending in .mp4")
+
+
+class _Sources:
+    """Starts item decoders in order, a few items ahead of the one being encoded."""
+
+    def __init__(self, timeline: Timeline, heads: list[int], tails: list[int], threads: int):
+        self.timeline = timeline
+        self.heads, self.tails = heads, tails
+        self.threads = threads
+        self._open: dict[int, FrameSource] = {}
+        self._dims: dict[str, tuple[int, int]] = {}
+
+    def _source_dims(self, path: str) -> tuple[int, int]:
+        if path not in self._dims:
+            info = probe(path, file_hash="-")
+            if info.video is None:
+                raise RenderError(f"{path}: has no video stream to render")
+            self._dims[path] = (info.video.display_width, info.video.display_height)
+        return self._dims[path]
+
+    def _start(self, index: int) -> FrameSource:
+        tl = self.timeline
+        item = tl.items[index]
+        head, tail = self.heads[index], self.tails[index]
+        seek = item.source_start - item.speed * head / float(tl.fps)
+        src_w, src_h = self._source_dims(item.source)
+        args = decoder_args(item, seek=seek, frames=head + item.frames + tail, fps=tl.fps,
+                            src_w=src_w, src_h=src_h, out_w=tl.width, out_h=tl.height, threads=self.threads)
+        label = f"{item.source} @ {item.source_start:.3f}s"
+        return FrameSource(args, frame_bytes(tl.width, tl.height), head + item.frames + tail, label)
+
+    def get(self, index: int) -> FrameSource:
+        for ahead in range(index, min(index + 1 + _READ_AHEAD_ITEMS, len(self.timeline.items))):
+            if ahead not in self._open:
+                self._open[ahead] = self._start(ahead)
+        return self._open[index]
+
+    def release(self, index: int) -> FrameSource | None:
+        return self._open.pop(index, None)
+
+    def close(self) -> None:
+        for source in self._open.values():
+            source.close()
+        self._open.clear()
+
+
+def _handles(timeline: Timeline) -> tuple[list[int], list[int]]:
+    heads = [0] * len(timeline.items)
+    tails = [0] * len(timeline.items)
+    for tr in timeline.transitions:
+        heads[tr.index] = tr.frames // 2
+        tails[tr.index - 1] = tr.frames - tr.frames // 2
+    return heads, tails
+
+
+def _effects_by_frame(effects: list[EffectItem]) -> dict[int, list[EffectItem]]:
+    table: dict[int, list[EffectItem]] = {}
+    for effect in effects:
+        for frame_no in range(effect.start_frame, effect.end_frame):
+            table.setdefault(frame_no, []).append(effect)
+    return table
+
+
+def _frames(timeline: Timeline, sources: _Sources, tmp_dir: Path, warnings: list[str]):
+    """Yield the reel's frames in order: items, transitions mixed in, effects applied."""
+    tl = timeline
+    transitions = {tr.index: tr for tr in tl.transitions}
+    position = 0
+    for index, item in enumerate(tl.items):
+        source = sources.get(index)
+        incoming = transitions.get(index + 1)
+        stop = incoming.start_frame if incoming else item.record_end
+        frames_here: list[tuple[int, bytes]] = []
+        for frame in source:
+            if position >= stop:
+                break
+            frames_here.append((position, frame))
+            position += 1
+            if len(frames_here) >= 8:
+                yield from frames_here
+                frames_here = []
+        yield from frames_here
+        if incoming:
+            # The frame that broke the loop above is the first of the outgoing run.
+            outgoing = [frame] + source.take(incoming.frames - 1)
+            following = sources.get(index + 1)
+            mixed = blend(outgoing, following.take(incoming.frames), width=tl.width, height=tl.height,
+                          fps=tl.fps, name=incoming.name, expr=incoming.expr, tmp_dir=tmp_dir)
+            for frame in mixed:
+                yield position, frame
+                position += 1
+        if source.short_by:
+            warnings.append(f"{item.source}: ran out {source.short_by} frame(s) early at "
+                            f"{item.source_start:.2f}s; the last frame was held")
+        done = sources.release(index)
+        if done:
+            done.close()
+
+
+def _apply(stream, per_frame: dict[int, list[EffectItem]], width: int, height: int):
+    for position, frame in stream:
+        active = per_frame.get(position)
+        yield fx.apply_effects(frame, position, active, width, height) if active else frame
+
+
+def render(timeline: Timeline, out_path: str | Path, *, preview: bool = False, preview_height: int = 360,
+           preset: str = "superfast", crf: int = 20, threads: int = 0,
+           progress: Progress | None = None) -> RenderResult:
+    """Render `timeline` to `out_path` (mp4, H.264/AAC). Atomic: the file appears only verified."""
+    started = time.monotonic()
+    out_path = Path(out_path)
+    check_writable(out_path)
+    if not timeline.items:
+        raise RenderError("the timeline has no clips to render")
+    if preview:
+        timeline = preview_timeline(timeline, preview_height)
+        preset, crf = "ultrafast", 28
+    tl = timeline
+    warnings: list[str] = []
+    partial = out_path.with_name(f".{out_path.stem}.partial{os.getpid()}.mp4")
+    heads, tails = _handles(tl)
+    sources = _Sources(tl, heads, tails, threads)
+    with tempfile.TemporaryDirectory(prefix="reelwright-render-") as tmp:
+        tmp_dir = Path(tmp)
+        try:
+            audio_path = _render_audio(tl, tmp_dir) if tl.audio else None
+            filters = look_filters(tl.look)
+            for n, text in enumerate(tl.texts):
+                textfile = tmp_dir / f"text{n}.txt"
+                textfile.write_text(text.text, encoding="utf-8")
+                filters.append(text_filter(text, textfile, tl.height))
+            args = encoder_args(tl, partial, audio_path=audio_path, video_filters=filters,
+                                preset=preset, crf=crf, threads=threads)
+            _encode(args, _apply(_frames(tl, sources, tmp_dir, warnings), _effects_by_frame(tl.effects),
+                                 tl.width, tl.height), tl.frame_count, progress)
+            verify_output(partial, width=tl.width, height=tl.height, fps=tl.fps, frames=tl.frame_count,
+                          audio=tl.audio is not None)
+            os.replace(partial, out_path)
+        finally:
+            sources.close()
+            partial.unlink(missing_ok=True)
+    return RenderResult(path=out_path, frames=tl.frame_count, duration=tl.duration, width=tl.width,
+                        height=tl.height, fps=float(tl.fps), seconds=time.monotonic() - started,
+                        preview=preview, warnings=warnings)
+
+
+def _render_audio(timeline: Timeline, tmp_dir: Path) -> Path:
+    out = tmp_dir / "music.wav"
+    proc = subprocess.run(audio_args(timeline, out), capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0 or not out.exists():
+        raise RenderError(f"{timeline.audio.source}: audio mix failed: {proc.stderr.strip()[-400:]}")
+    return out
+
+
+def _encode(args: list[str], frames, total: int, progress: Progress | None) -> None:
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    errors: list[bytes] = []
+    reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)
+    reader.start()
+    written = 0
+    try:
+        for frame in frames:
+            proc.stdin.write(frame)
+            written += 1
+            if progress and (written % 10 == 0 or written == total):
+                progress(written, total)
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    code = proc.wait()
+    reader.join()
+    if code != 0 or written != total:
+        detail = b"".join(errors).decode(errors="replace").strip()[-600:]
+        raise RenderError(f"encoder failed after {written}/{total} frames (exit {code}): {detail}")

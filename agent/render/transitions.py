@@ -1,0 +1,62 @@
+"""Transitions between two runs of raw frames, through ffmpeg's xfade (built-in or custom expr)."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+
+from agent.errors import RenderError
+from agent.render.ffmpeg_graph import fps_arg
+
+XFADE_TRANSITIONS = frozenset("""
+fade wipeleft wiperight wipeup wipedown slideleft slideright slideup slidedown circlecrop rectcrop
+distance fadeblack fadewhite radial smoothleft smoothright smoothup smoothdown circleopen circleclose
+vertopen vertclose horzopen horzclose dissolve pixelize diagtl diagtr diagbl diagbr hlslice hrslice
+vuslice vdslice hblur fadegrays wipetl wipetr wipebl wipebr squeezeh squeezev zoomin fadefast
+fadeslow hlwind hrwind vuwind vdwind coverleft coverright coverup coverdown revealleft revealright
+revealup revealdown custom
+""".split())
+
+
+def xfade_filter(name: str, expr: str | None, duration: float) -> str:
+    if name not in XFADE_TRANSITIONS:
+        raise RenderError(f"unknown transition {name!r}; use one of ffmpeg's xfade names or 'custom'")
+    spec = f"xfade=transition={name}:duration={duration:.6f}:offset=0"
+    if name == "custom":
+        if not expr:
+            raise RenderError("a custom transition needs an xfade expression")
+        spec += ":expr='" + expr.replace("'", "") + "'"
+    return spec
+
+
+def blend(outgoing: list[bytes], incoming: list[bytes], *, width: int, height: int, fps: Fraction,
+          name: str, expr: str | None, tmp_dir: Path) -> list[bytes]:
+    """Mix two equally long frame runs; frame i of the result is xfade at progress i / n."""
+    count = len(outgoing)
+    if count != len(incoming) or count < 2:
+        raise RenderError(f"transition needs two runs of equal length >= 2, got {count} and {len(incoming)}")
+    frame_size = width * height * 3 // 2
+    with tempfile.TemporaryDirectory(dir=tmp_dir) as tmp:
+        a_path, b_path = Path(tmp) / "a.yuv", Path(tmp) / "b.yuv"
+        a_path.write_bytes(b"".join(outgoing))
+        b_path.write_bytes(b"".join(incoming))
+        raw = ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}", "-framerate", fps_arg(fps)]
+        # Both runs get one cloned frame in front and the mix lasts count + 1 frames, so output
+        # frame j + 1 mixes A[j] with B[j] at progress (j + 1) / (count + 1): never pure A or B.
+        duration = (count + 1) / float(fps)
+        args = ["ffmpeg", "-v", "error", "-nostdin", *raw, "-i", str(a_path), *raw, "-i", str(b_path),
+                "-filter_complex", f"[0:v]tpad=start=1:start_mode=clone[a];[1:v]tpad=start=1:start_mode=clone[b];"
+                                   f"[a][b]{xfade_filter(name, expr, duration)},format=yuv420p",
+                "-frames:v", str(count + 1), "-f", "rawvideo", "pipe:1"]
+        proc = subprocess.run(args, capture_output=True, timeout=120)
+    if proc.returncode != 0:
+        raise RenderError(f"transition {name!r} failed: {proc.stderr.decode(errors='replace').strip()[-400:]}")
+    data = proc.stdout
+    frames = [data[i * frame_size:(i + 1) * frame_size] for i in range(len(data) // frame_size)]
+    # Drop the first output frame (pure outgoing, progress 0) so the n frames are strictly mixed.
+    frames = frames[1:count + 1]
+    if len(frames) != count:
+        raise RenderError(f"transition {name!r} returned {len(frames)} frames, expected {count}")
+    return frames
