@@ -23,6 +23,7 @@ class Settings:
     preview_height: int = 360
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "workspace", Path(self.workspace))
         if self.beat_tracker not in BEAT_TRACKERS:
             raise ValueError(f"beat_tracker must be one of {BEAT_TRACKERS}, got {self.beat_tracker!r}")
         if self.threads < 1:

@@ -303,7 +303,7 @@ def _reframe(plan: EditPlan, clip: ClipAnalysis, width: int, height: int, notes:
     src_aspect = video.display_width / max(1, video.display_height)
     out_aspect = width / height
     mismatch = max(src_aspect, out_aspect) / min(src_aspect, out_aspect)
-    if plan.fit == "crop" and mismatch > 2.0:
+    if plan.fit == "crop" and mismatch > 3.5:
         note = f"{clip.info.path}: {video.display_width}x{video.display_height} into {width}x{height} would " \
                f"crop away {100 * (1 - 1 / mismatch):.0f}% of the picture: used a blurred pad instead"
         if note not in notes:

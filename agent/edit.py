@@ -1,0 +1,91 @@
+"""One edit, end to end, without an LLM: analyse → rule plan → compile → render → outputs.
+
+Writes next to the reel: `<name>.otio`, `plan.json`, `timeline.json` and `report.json`. The
+reel itself is written atomically and verified by the renderer; the JSON files atomically too.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from agent.atomic import write_json
+from agent.config import Settings
+from agent.media.analyze import analyze
+from agent.render.render import Progress, RenderResult, check_writable, render
+from agent.timeline.compile import CompileResult, compile_plan
+from agent.timeline.otio import write_otio
+from agent.timeline.plan import EditPlan
+
+@dataclass
+class EditOutcome:
+    reel: Path
+    plan: EditPlan
+    compiled: CompileResult
+    rendered: RenderResult
+    report: dict
+    report_path: Path
+
+
+def run_edit(music: str | Path, clips: list[str | Path], prompt: str, out: str | Path, *,
+             settings: Settings, preview: bool = False, progress: Progress | None = None,
+             plan: EditPlan | None = None) -> EditOutcome:
+    from agent.brain.rules import plan_edit
+
+    out = Path(out)
+    check_writable(out)  # fail before minutes of analysis, not after
+    timings: dict[str, float] = {}
+    t0 = time.monotonic()
+    analysis = analyze(music, clips, settings)
+    timings["analyse_s"] = time.monotonic() - t0
+
+    t0 = time.monotonic()
+    plan = plan or plan_edit(prompt, analysis.music)
+    compiled = compile_plan(plan, analysis)
+    timings["plan_compile_s"] = time.monotonic() - t0
+
+    folder = out.parent
+    write_json(folder / "plan.json", json.loads(plan.model_dump_json()))
+    write_json(folder / "timeline.json", json.loads(compiled.timeline.model_dump_json()))
+    write_otio(compiled.timeline, out.with_suffix(".otio"))
+
+    t0 = time.monotonic()
+    rendered = render(compiled.timeline, out, preview=preview, preview_height=settings.preview_height,
+                      preset=settings.x264_preset, progress=progress)
+    timings["render_s"] = time.monotonic() - t0
+
+    report = build_report(prompt, plan, compiled, rendered, analysis.music, settings, timings)
+    report_path = write_json(folder / "report.json", report)
+    return EditOutcome(reel=out, plan=plan, compiled=compiled, rendered=rendered, report=report,
+                       report_path=report_path)
+
+
+def build_report(prompt: str, plan: EditPlan, compiled: CompileResult, rendered: RenderResult, music,
+                 settings: Settings, timings: dict[str, float]) -> dict:
+    offsets = [abs(c.offset_ms) for c in compiled.cuts if c.offset_ms is not None]
+    frame_ms = 1000.0 / rendered.fps
+    return {
+        "request": prompt,
+        "brain": {"name": "rules", "fell_back": False, "repairs": []},
+        "planner": {"style": plan.style, "reasons": plan.reasons,
+                    "sections": [{"start": s.start, "end": s.end, "rhythm": s.rhythm, "shots": s.shots,
+                                  "why": s.why} for s in plan.sections]},
+        "music": {"path": music.path, "tempo_bpm": round(music.tempo, 2), "beats": len(music.beats),
+                  "tracker": music.tracker, "tracker_licence": music.tracker_licence,
+                  "start": round(compiled.music_start, 4), "drops": music.drops, "warnings": music.warnings},
+        "cuts": [asdict(c) for c in compiled.cuts],
+        "beat_sync": {"cuts": len(compiled.cuts),
+                      "max_offset_ms": round(max(offsets), 2) if offsets else None,
+                      "within_one_frame": (sum(o <= frame_ms for o in offsets) / len(offsets)) if offsets else None},
+        "items": [asdict(i) for i in compiled.items],
+        "notes": compiled.notes + rendered.warnings,
+        "fallbacks": [n for n in compiled.notes + rendered.warnings
+                      if any(w in n for w in ("instead", "reus", "slowed", "ran out", "no steady beat"))],
+        "output": {"path": str(rendered.path), "frames": rendered.frames, "duration": round(rendered.duration, 4),
+                   "width": rendered.width, "height": rendered.height, "fps": rendered.fps,
+                   "preview": rendered.preview},
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+        "settings": {"beat_tracker": settings.beat_tracker, "x264_preset": settings.x264_preset},
+    }
