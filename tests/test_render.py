@@ -1,0 +1,141 @@
+"""Renderer: frame-exact trims, transitions, effects, audio, verification, atomic output."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent.errors import MediaError, OutputError, RenderError
+from agent.media.probe import probe
+from agent.render.render import render
+from agent.timeline.model import (AudioSegment, AudioTrack, ClipItem, EffectItem, LookItem, TextItem, Timeline,
+                                  TransitionItem)
+from conftest import expected_luma, ffmpeg, frame_lumas, make_numbered_clip
+
+
+@pytest.fixture(scope="module")
+def numbered(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("numbered")
+    a = make_numbered_clip(folder / "a.mp4", 120, step=7, offset=0, gop=60)
+    b = make_numbered_clip(folder / "b.mp4", 120, step=5, offset=3, gop=60)
+    return a, b
+
+
+@pytest.fixture(scope="module")
+def tone(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("tone") / "tone.wav"
+    ffmpeg("-f", "lavfi", "-i", "sine=frequency=220:duration=6", "-ar", "44100", str(path))
+    return path
+
+
+def _timeline(a: Path, b: Path, **extra) -> Timeline:
+    items = [ClipItem(source=str(a), source_start=10 / 30, record_start=0, record_end=12),
+             ClipItem(source=str(b), source_start=40 / 30, record_start=12, record_end=30),
+             ClipItem(source=str(a), source_start=80 / 30, record_start=30, record_end=45)]
+    return Timeline(fps_num=30, fps_den=1, width=320, height=180, items=items, **extra)
+
+
+def test_hard_cuts_are_frame_exact(numbered, tmp_path):
+    a, b = numbered
+    result = render(_timeline(a, b), tmp_path / "out.mp4")
+    lumas = frame_lumas(result.path)
+    expected = ([expected_luma(10 + k) for k in range(12)]
+                + [expected_luma(40 + k, step=5, offset=3) for k in range(18)]
+                + [expected_luma(80 + k) for k in range(15)])
+    assert len(lumas) == 45
+    assert np.abs(lumas - np.array(expected)).max() < 2.0
+
+
+def test_transition_mixes_only_its_span(numbered, tmp_path):
+    a, b = numbered
+    tl = _timeline(a, b, transitions=[TransitionItem(index=1, cut_frame=12, frames=6, name="fade")])
+    lumas = frame_lumas(render(tl, tmp_path / "out.mp4").path)
+    outgoing = np.array([expected_luma(10 + k) for k in range(9, 15)])  # A runs 3 frames past the cut
+    incoming = np.array([expected_luma(40 + k, step=5, offset=3) for k in range(-3, 3)])
+    mixed = lumas[9:15]
+    # Each mixed frame lies strictly between its two sources and moves from A towards B.
+    progress = (mixed - outgoing) / (incoming - outgoing)
+    assert np.all(progress > 0.05) and np.all(progress < 0.95)
+    assert np.all(np.diff(progress) > 0)
+    assert abs(lumas[8] - expected_luma(18)) < 2 and abs(lumas[15] - expected_luma(43, step=5, offset=3)) < 2
+
+
+def test_custom_expression_transition(numbered, tmp_path):
+    a, b = numbered
+    tl = _timeline(a, b, transitions=[TransitionItem(index=2, cut_frame=30, frames=4, name="custom",
+                                                     expr="A*P+B*(1-P)")])
+    assert render(tl, tmp_path / "out.mp4").frames == 45
+
+
+def test_flash_brightens_only_its_frames(numbered, tmp_path):
+    a, b = numbered
+    tl = _timeline(a, b, effects=[EffectItem(kind="flash", start_frame=20, end_frame=24, intensity=1.0)])
+    lumas = frame_lumas(render(tl, tmp_path / "out.mp4").path)
+    plain = np.array([expected_luma(40 + k, step=5, offset=3) for k in range(18)])
+    assert lumas[20] > 230  # full flash on its first frame
+    assert lumas[19] == pytest.approx(plain[7], abs=2) and lumas[24] == pytest.approx(plain[12], abs=2)
+    assert np.all(np.diff(lumas[20:24]) < 0)  # it fades out
+
+
+def test_zoom_and_shake_render(numbered, tmp_path):
+    a, b = numbered
+    tl = _timeline(a, b, effects=[EffectItem(kind="zoom_punch", start_frame=2, end_frame=8),
+                                  EffectItem(kind="shake", start_frame=30, end_frame=40)])
+    assert render(tl, tmp_path / "out.mp4").frames == 45
+
+
+def test_audio_look_text_and_verification(numbered, tone, tmp_path):
+    a, b = numbered
+    tl = _timeline(a, b, audio=AudioTrack(source=str(tone), segments=[AudioSegment(source_start=1.0, record_start=0,
+                                                                                   duration=1.5)],
+                                          fade_out=0.3),
+                   look=LookItem(name="punchy"), texts=[TextItem(text="Hi: 'there'", start_frame=0, end_frame=10)])
+    out = render(tl, tmp_path / "reel.mp4").path
+    info = probe(out)
+    assert info.video.fps == 30 and info.video.frame_count == 45
+    assert info.audio is not None and abs(info.duration - 1.5) < 0.05
+    assert [p.name for p in tmp_path.iterdir()] == ["reel.mp4"]  # nothing partial left behind
+
+
+def test_speed_and_preview(numbered, tmp_path):
+    a, b = numbered
+    items = [ClipItem(source=str(a), source_start=0.0, record_start=0, record_end=20, speed=2.0)]
+    tl = Timeline(fps_num=30, fps_den=1, width=640, height=360, items=items)
+    result = render(tl, tmp_path / "fast.mp4", preview=True, preview_height=180)
+    assert (result.width, result.height) == (320, 180)
+    lumas = frame_lumas(result.path)
+    assert np.abs(lumas - np.array([expected_luma(2 * k) for k in range(20)])).max() < 2.5
+
+
+def test_unwritable_output_is_a_clear_error(numbered, tmp_path):
+    a, b = numbered
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    with pytest.raises(OutputError, match="afile"):
+        render(_timeline(a, b), blocker / "out.mp4")
+
+
+def test_failed_render_leaves_nothing(tmp_path):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"\x00" * 5000)
+    items = [ClipItem(source=str(bad), source_start=0.0, record_start=0, record_end=10)]
+    tl = Timeline(width=320, height=180, items=items)
+    with pytest.raises((RenderError, MediaError), match="bad.mp4"):
+        render(tl, tmp_path / "out.mp4")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.mp4"]
+
+
+def test_ntsc_rate_and_odd_source(tmp_path):
+    src = tmp_path / "odd.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=333x199:rate=25", "-t", "2", "-pix_fmt", "yuv420p",
+           "-vf", "pad=334:200", "-c:v", "libx264", "-preset", "ultrafast", str(src))
+    items = [ClipItem(source=str(src), source_start=0.0, record_start=0, record_end=30)]
+    tl = Timeline(fps_num=30000, fps_den=1001, width=256, height=144, items=items)
+    result = render(tl, tmp_path / "out.mp4")
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries",
+                          "stream=r_frame_rate,nb_frames", "-of", "csv=p=0", str(result.path)],
+                         capture_output=True, text=True).stdout.strip()
+    assert out == "30000/1001,30"
