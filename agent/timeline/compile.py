@@ -155,9 +155,9 @@ def _pick_shot(pool: list[_ShotPool], needed: float, preference: str, energy: fl
     for n, entry in enumerate(pool):
         if entry.available < needed:
             continue
-        score = _preference_score(entry, preference, energy) - 0.6 * entry.uses
+        score = _preference_score(entry, preference, energy) - 0.25 * entry.uses
         if entry.clip.info.path == previous_source:
-            score -= 0.3
+            score -= 0.15
         score -= 1e-6 * n  # deterministic tie-break: earlier clips/shots first
         if score > best_score:
             best, best_score = entry, score
