@@ -25,6 +25,10 @@ class MediaError(ReelwrightError):
         super().__init__(text)
 
 
+class EmptyMediaError(MediaError):
+    """A media file that is readable but holds nothing to use (zero length, no frames)."""
+
+
 class PlanError(ReelwrightError):
     """A request or plan cannot be turned into an edit (e.g. it contradicts itself)."""
 

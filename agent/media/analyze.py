@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from agent.config import Settings
-from agent.errors import MediaError
+from agent.errors import EmptyMediaError, MediaError
 from agent.media.models import Analysis, ClipAnalysis, MediaInfo, MusicAnalysis
 from agent.media.probe import content_hash, probe
 
@@ -74,10 +74,26 @@ def analyze_clip(path: str | Path, settings: Settings, info: MediaInfo | None = 
 
 
 def analyze(music: str | Path, clips: list[str | Path], settings: Settings) -> Analysis:
+    """Analyse the music and every clip. Empty clips are left out (and noted); any other
+    unreadable file is an error naming it."""
     if not clips:
         raise MediaError("--clips", "no clips given", "pass at least one video clip")
-    return Analysis(music=analyze_music_file(music, settings),
-                    clips=[analyze_clip(c, settings) for c in clips])
+    music_analysis = analyze_music_file(music, settings)
+    analysed, notes = [], []
+    for clip in clips:
+        try:
+            result = analyze_clip(clip, settings)
+        except EmptyMediaError as exc:
+            notes.append(f"left out {exc}")
+            continue
+        if not result.shots:
+            notes.append(f"left out {clip}: no usable frames")
+            continue
+        analysed.append(result)
+    if not analysed:
+        raise MediaError(str(clips[0]) if len(clips) == 1 else "--clips", "no clip has usable video",
+                         "pass clips that play")
+    return Analysis(music=music_analysis, clips=analysed, notes=notes)
 
 
 def analyze_file(path: str | Path, settings: Settings) -> dict:

@@ -108,3 +108,4 @@ class ClipAnalysis(_Data):
 class Analysis(_Data):
     music: MusicAnalysis
     clips: list[ClipAnalysis]
+    notes: list[str] = Field(default_factory=list)  # e.g. clips left out, and why

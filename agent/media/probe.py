@@ -8,7 +8,7 @@ import subprocess
 from fractions import Fraction
 from pathlib import Path
 
-from agent.errors import MediaError
+from agent.errors import EmptyMediaError, MediaError
 from agent.media.models import AudioStream, MediaInfo, VideoStream
 
 _PROBE_TIMEOUT_S = 60
@@ -100,9 +100,11 @@ def probe(path: str | Path, *, file_hash: str | None = None) -> MediaInfo:
     video = next((s for s in streams if s.get("codec_type") == "video"
                   and not (s.get("disposition") or {}).get("attached_pic")), None)
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
-    if video is None and audio is None:
-        raise MediaError(path, "has no audio or video stream", "is this a media file?")
     duration = float(fmt.get("duration") or 0.0)
+    if video is None and audio is None:
+        if duration == 0.0 and fmt.get("format_name"):
+            raise EmptyMediaError(path, "is empty: it holds no frames (0 s long)", "re-export it or leave it out")
+        raise MediaError(path, "has no audio or video stream", "is this a media file?")
     if duration <= 0:
         stream_durations = [float(s.get("duration") or 0) for s in streams]
         duration = max(stream_durations, default=0.0)

@@ -217,7 +217,7 @@ def compile_plan(plan: EditPlan, analysis: Analysis) -> CompileResult:
     width, height = output_size(plan.aspect, plan.height)
     total = int(round(plan.duration * fps))
     music = place_music(analysis.music, plan.duration, plan.music_start)
-    notes = list(music.notes)
+    notes = list(analysis.notes) + list(music.notes)
     cuts = plan_cuts(plan, music, fps, total)
     bounds = [0] + [c[0] for c in cuts] + [total]
     beat_period = float(np.median(np.diff(music.beat_times))) if len(music.beats) > 1 else 0.5
