@@ -1,0 +1,1 @@
+"""Brains: planners that turn a request (and the analysis) into an EditPlan."""
