@@ -1,0 +1,517 @@
+"""Shot detection: hard cuts, dissolves and fades (with their spans), and per-shot motion and
+brightness.
+
+One pass of decoding (PyAV, frame threads, loop filter skipped) turns every frame into a tiny
+YUV thumbnail: luma 64x36 and chroma 32x18, made by striding the decoded planes and area-averaging
+(no colour conversion, no full-size copy). Everything else works on those arrays:
+
+- hard cuts: a per-frame content distance (luma and chroma pixel change, luma-histogram
+  earth-mover distance, loss of structural correlation) that must stand out from the local
+  median (an adaptive threshold) and that must not be undone a few frames later (a flash);
+- gradual transitions: windows whose frames are a linear blend of the frame before and the frame
+  after, frame(t) = (1 - a) A + a B with a ramping 0 -> 1 and a low residual. A blend from black
+  is a fade_in, to black a fade_out, otherwise a dissolve;
+- shots: the spans between transitions. Stretches that are wholly black (title gaps, the black
+  between a fade-out and a fade-in) are left out: they are not footage an editor can use. A clip
+  that is black throughout is still returned as one shot.
+
+Times are real pts seconds of the decoded frames (variable frame rate safe). Rotation metadata is
+ignored: every feature here is the same for a rotated frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from agent.errors import MediaError
+from agent.media.models import MediaInfo, Shot, ShotTransition
+
+# Tiny-frame sizes. Luma at 64x36 for motion, brightness and histograms; the stored per-frame
+# thumbnail (for distances between any two frames and for blend fitting) is luma 32x18 plus
+# chroma 16x9 per plane: 864 bytes a frame, ~100 MB for an hour at 30 fps.
+_Y_W, _Y_H = 64, 36
+_C_W, _C_H = 32, 18
+_HIST_BINS = 32
+
+
+@dataclass
+class FrameFeatures:
+    """Per-frame data from the one decoding pass (arrays of length N = decoded frames)."""
+
+    pts: np.ndarray  # float64 seconds
+    thumbs: np.ndarray  # (N, 864) uint8: Y 18x32, U 9x16, V 9x16
+    motion: np.ndarray  # mean |dY| to the previous frame on 64x36 luma, /255 (0 for frame 0)
+    luma: np.ndarray  # mean Y /255
+    luma_std: np.ndarray  # std of Y /255
+    hist: np.ndarray  # (N, 32) float32 normalised luma histogram
+    warnings: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.pts)
+
+
+def _plane(plane, target_w: int, target_h: int) -> np.ndarray:
+    import cv2
+
+    rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[: plane.height, : plane.width]
+    step = max(1, min(plane.height // (4 * target_h), plane.width // (4 * target_w)))
+    if step > 1:
+        rows = rows[::step, ::step]
+    return cv2.resize(rows, (target_w, target_h), interpolation=cv2.INTER_AREA)
+
+
+_PLANAR_8BIT = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "yuv440p",
+                "yuvj440p", "yuv411p", "yuv410p"}
+
+
+def _small_yuv(frame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Luma 64x36 and chroma 32x18 of a decoded frame, without a full-size conversion."""
+    import cv2
+
+    if frame.format.name not in _PLANAR_8BIT:
+        # Rare formats (10-bit, rgb, gray, palette): let swscale shrink and convert in one go.
+        frame = frame.reformat(width=_Y_W, height=_Y_H, format="yuv444p", interpolation="AREA")
+        y, u, v = (np.frombuffer(p, np.uint8).reshape(-1, p.line_size)[: p.height, : p.width]
+                   for p in frame.planes)
+        return (np.ascontiguousarray(y), cv2.resize(u, (_C_W, _C_H), interpolation=cv2.INTER_AREA),
+                cv2.resize(v, (_C_W, _C_H), interpolation=cv2.INTER_AREA))
+    planes = frame.planes
+    return (_plane(planes[0], _Y_W, _Y_H), _plane(planes[1], _C_W, _C_H),
+            _plane(planes[2], _C_W, _C_H))
+
+
+def _thumb(y64: np.ndarray, u32: np.ndarray, v32: np.ndarray) -> np.ndarray:
+    def half(a: np.ndarray) -> np.ndarray:
+        h, w = a.shape
+        return a.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
+
+    return np.concatenate([half(y64).ravel(), half(u32).ravel(), half(v32).ravel()]).round().astype(np.uint8)
+
+
+def decode_features(path: str | Path, fps_hint: float = 0.0) -> FrameFeatures:
+    """Decode the first video stream once into per-frame features. Decoding errors part-way
+    (a truncated or corrupt file) stop the pass and are reported in `warnings`; a file of which
+    nothing decodes raises MediaError."""
+    import av
+
+    path = Path(path)
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise MediaError(path, f"cannot be opened as video: {exc}", "is this a video file?") from exc
+    pts: list[float] = []
+    thumbs: list[np.ndarray] = []
+    motion: list[float] = []
+    luma: list[float] = []
+    luma_std: list[float] = []
+    hists: list[np.ndarray] = []
+    warnings: list[str] = []
+    prev_y: np.ndarray | None = None
+    with container:
+        if not container.streams.video:
+            raise MediaError(path, "has no video stream", "shot detection needs a video")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        # Analysis does not need exact pixels: skipping the deblocking filter is ~10% faster and
+        # changes nothing visible at 64x36.
+        stream.codec_context.options = {"skip_loop_filter": "all", "flags2": "+fast"}
+        time_base = float(stream.time_base) if stream.time_base else 0.0
+        rate = fps_hint or (float(stream.average_rate) if stream.average_rate else 25.0)
+        bad_packets = 0
+        try:
+            for packet in container.demux(stream):
+                try:
+                    frames = packet.decode()
+                except av.error.InvalidDataError:
+                    bad_packets += 1
+                    continue
+                for frame in frames:
+                    if frame.pts is not None and time_base:
+                        t = frame.pts * time_base
+                    elif pts:
+                        t = pts[-1] + 1.0 / rate
+                    else:
+                        t = 0.0
+                    y, u, v = _small_yuv(frame)
+                    pts.append(t)
+                    thumbs.append(_thumb(y, u, v))
+                    yf = y.astype(np.float32)
+                    motion.append(float(np.abs(yf - prev_y).mean()) / 255.0 if prev_y is not None else 0.0)
+                    prev_y = yf
+                    luma.append(float(yf.mean()) / 255.0)
+                    luma_std.append(float(yf.std()) / 255.0)
+                    hists.append(np.bincount(y.ravel() >> 3, minlength=_HIST_BINS).astype(np.float32))
+        except (av.error.FFmpegError, EOFError) as exc:
+            warnings.append(f"decoding stopped after {len(pts)} frames: {exc}")
+        if bad_packets:
+            warnings.append(f"{bad_packets} undecodable packet(s) skipped")
+    if not pts:
+        raise MediaError(path, "no video frame could be decoded", "the file may be corrupt or truncated")
+    hist = np.stack(hists)
+    hist /= hist.sum(axis=1, keepdims=True)
+    return FrameFeatures(
+        pts=np.asarray(pts, np.float64), thumbs=np.stack(thumbs), motion=np.asarray(motion),
+        luma=np.asarray(luma), luma_std=np.asarray(luma_std), hist=hist, warnings=warnings,
+    )
+
+
+# ---------------------------------------------------------------- distances between frames
+
+_Y_LEN, _C_LEN = 18 * 32, 2 * 9 * 16
+_STRUCT_MIN_STD = 4.0  # grey levels: below this a frame is flat and has no structure to compare
+# Global shifts tried when comparing two frames, in thumbnail pixels (1 px = 1/32 of the width):
+# a pan or shake of up to ~10% of the frame width per frame is compensated, a cut is not.
+_SHIFT_X, _SHIFT_Y = 3, 2
+_SHIFT_PENALTY = 0.5  # grey levels per pixel of shift: prefer no shift on static noise
+
+
+def _crop(img: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    h, w = img.shape[1:]
+    return img[:, max(0, dy):h + min(0, dy), max(0, dx):w + min(0, dx)]
+
+
+def frame_distance(features: FrameFeatures, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _distance_parts(features, a, b)[0]
+
+
+_CHANGED_LEVEL = 12.0  # grey levels: a thumbnail pixel that moved more than this "changed"
+
+
+def _distance_parts(features: FrameFeatures, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Content distance between frames a[k] and b[k] (index arrays): ~0 for the same picture,
+    also when the camera moved it by a few percent of the frame; 0.5-1.3 for unrelated pictures.
+
+    Sum of mean |dY| and mean |dU|+|dV| (both after the best global shift), the loss of
+    structural correlation of the luma (skipped for flat frames, so fades score low) and the
+    luma-histogram earth-mover distance (robust to brightness ramps). Also returns the share of
+    pixels that changed (luma or chroma) after the shift: near 1 for a cut, low when one object
+    moved."""
+    a = np.asarray(a)
+    b = np.asarray(b)
+    k = len(a)
+    xa = features.thumbs[a].astype(np.float32)
+    xb = features.thumbs[b].astype(np.float32)
+    ya, yb = xa[:, :_Y_LEN].reshape(k, 18, 32), xb[:, :_Y_LEN].reshape(k, 18, 32)
+    ca, cb = xa[:, _Y_LEN:].reshape(k, 2, 9, 16), xb[:, _Y_LEN:].reshape(k, 2, 9, 16)
+    shifts = [(dx, dy) for dy in range(-_SHIFT_Y, _SHIFT_Y + 1) for dx in range(-_SHIFT_X, _SHIFT_X + 1)]
+    cost = np.stack([
+        np.abs(_crop(ya, dx, dy) - _crop(yb, -dx, -dy)).mean(axis=(1, 2)) + _SHIFT_PENALTY * np.hypot(dx, dy)
+        for dx, dy in shifts
+    ], axis=1)
+    best = np.argmin(cost, axis=1)
+    dist = np.zeros(k, np.float64)
+    changed = np.zeros(k, np.float64)
+    for s in np.unique(best):
+        dx, dy = shifts[s]
+        sel = best == s
+        pa, pb = _crop(ya[sel], dx, dy), _crop(yb[sel], -dx, -dy)
+        m = pa.shape[1] * pa.shape[2]
+        pa, pb = pa.reshape(-1, m), pb.reshape(-1, m)
+        dyl = np.abs(pa - pb).mean(axis=1) / 255.0
+        cdx, cdy = int(np.trunc(dx / 2)), int(np.trunc(dy / 2))
+        qa = _crop(ca[sel].reshape(-1, 9, 16), cdx, cdy)
+        qb = _crop(cb[sel].reshape(-1, 9, 16), -cdx, -cdy)
+        dc = np.abs(qa - qb).reshape(int(sel.sum()), -1).mean(axis=1) / 127.5
+        za = pa - pa.mean(axis=1, keepdims=True)
+        zb = pb - pb.mean(axis=1, keepdims=True)
+        na, nb = np.linalg.norm(za, axis=1), np.linalg.norm(zb, axis=1)
+        ncc = (za * zb).sum(axis=1) / np.maximum(na * nb, 1e-6)
+        structured = np.minimum(na, nb) / np.sqrt(m) > _STRUCT_MIN_STD
+        struct = np.where(structured, (1.0 - ncc) / 2.0, 0.0)
+        dist[sel] = dyl + dc + struct
+        luma_changed = (np.abs(pa - pb) > _CHANGED_LEVEL).mean(axis=1)
+        chroma_changed = (np.abs(qa - qb).reshape(int(sel.sum()), 2, -1).sum(axis=1) > _CHANGED_LEVEL).mean(axis=1)
+        changed[sel] = np.maximum(luma_changed, chroma_changed)
+    emd = np.abs(np.cumsum(features.hist[a], axis=1) - np.cumsum(features.hist[b], axis=1)).mean(axis=1)
+    return dist + emd, changed
+
+
+# ---------------------------------------------------------------- hard cuts
+
+_CUT_MIN = 0.15  # absolute floor of the cut score (unrelated pictures score 0.5-1.3)
+_CUT_RATIO = 3.0  # ... and it must be this many times the local median score
+_CUT_MARGIN = 0.08  # ... and this much above it (keeps noise-level scores out on static shots)
+_BASELINE_S = 0.5  # half-width of the local-median window
+_FLASH_S = 0.25  # a change undone within this time is a flash, not a cut
+_FLASH_UNDONE = 0.5  # "undone": before and after differ by less than this share of the jump
+_FLASH_LUMA = 0.15  # a flash frame is this much brighter (mean Y /255) than both sides
+_FLASH_SAME_HIST = 0.08  # ... and the sides' luma histograms are this close (earth-mover /1)
+_CUT_MIN_CHANGED = 0.35  # share of pixels that must change: one moving object is not a cut
+
+
+def _local_median(score: np.ndarray, half: int) -> np.ndarray:
+    """Median of score over [i - half, i + half] without i itself (so a cut is not its own
+    baseline)."""
+    n = len(score)
+    padded = np.concatenate([np.full(half, np.nan), score, np.full(half, np.nan)])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1).copy()
+    windows[:, half] = np.nan
+    out = np.nanmedian(windows, axis=1) if n else np.zeros(0)
+    return np.nan_to_num(out, nan=0.0)
+
+
+def _is_flash(features: FrameFeatures, before: int, after: int) -> bool:
+    """Frames before+1 .. after-1 are a flash: brighter than both sides, which look alike."""
+    inside = features.luma[before + 1:after]
+    if not len(inside) or inside.min() < max(features.luma[before], features.luma[after]) + _FLASH_LUMA:
+        return False
+    emd = np.abs(np.cumsum(features.hist[before]) - np.cumsum(features.hist[after])).mean()
+    return bool(emd < _FLASH_SAME_HIST)
+
+
+def _hard_cuts(features: FrameFeatures, score: np.ndarray, changed: np.ndarray, fps: float) -> list[int]:
+    """Indices i of frames that start a new shot (the cut is between i-1 and i)."""
+    n = len(score)
+    if n < 2:
+        return []
+    baseline = _local_median(score, max(3, round(_BASELINE_S * fps)))
+    candidates = np.flatnonzero((score >= _CUT_MIN) & (score >= _CUT_RATIO * baseline)
+                                & (score >= baseline + _CUT_MARGIN) & (changed >= _CUT_MIN_CHANGED))
+    gap = max(2, round(_FLASH_S * fps))
+    flashes: set[int] = set()
+    for k, i in enumerate(candidates):
+        for j in candidates[k + 1:]:
+            if j - i > gap:
+                break
+            if _is_flash(features, int(i) - 1, int(j)):
+                flashes.update((int(i), int(j)))
+    cuts: list[int] = []
+    for i in candidates:
+        if int(i) in flashes:
+            continue
+        # A brief insert returns to the picture it interrupted: the frame before the jump matches
+        # a frame shortly after it, or the frame after matches one shortly before.
+        after = np.arange(i + 1, min(n, i + gap + 1))
+        before = np.arange(max(0, i - 1 - gap), i - 1)
+        undone = []
+        if len(after):
+            undone.append(frame_distance(features, np.full(len(after), i - 1), after).min())
+        if len(before):
+            undone.append(frame_distance(features, before, np.full(len(before), i)).min())
+        if undone and min(undone) < _FLASH_UNDONE * score[i]:
+            continue
+        if cuts and i - cuts[-1] < gap:
+            if score[i] > score[cuts[-1]]:
+                cuts[-1] = int(i)
+            continue
+        cuts.append(int(i))
+    return cuts
+
+
+# ---------------------------------------------------------------- gradual transitions
+
+_GRAD_HALF_S = (0.1, 0.17, 0.25, 0.35, 0.5, 0.7, 0.95, 1.25)  # half-widths of the search windows
+_GRAD_MIN_CHANGE = 0.05  # mean |B - A| /255 over the thumbnail, below it nothing happened
+_GRAD_MAX_RESIDUAL = 0.3  # ||frame - blend|| / ||B - A|| allowed at any frame of the window
+_GRAD_MAX_RESIDUAL_MOVING = 0.55  # ... when the contrast dip confirms a blend of moving shots
+_DIP_MIN_SHARE = 0.2  # the predicted variance dip must be this share of the variance
+_DIP_MIN_AGREEMENT = 0.6  # observed dip / predicted dip (least squares)
+_GRAD_MAX_STEP = 0.4  # largest share of the change one frame may carry (more is a cut)
+_GRAD_MIN_FRAMES = 3
+_DISSOLVE_MIN_CHANGED = 0.5  # share of pixels that must change between the two shots
+_BLACK_LUMA = 0.12  # mean Y /255 (limited-range black is 16/255 = 0.063)
+_FLAT_STD = 0.03  # std of Y /255
+
+
+@dataclass(frozen=True)
+class _Blend:
+    start: int  # first mixed frame
+    end: int  # first frame wholly of the new picture
+    change: float
+    residual: float
+
+
+def _blend_fit(x: np.ndarray, p: int, q: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """a_j and relative residual of frames p..q as (1 - a) x[p] + a x[q]."""
+    a_frame = x[p]
+    delta = x[q] - a_frame
+    norm2 = float(delta @ delta)
+    rel = x[p:q + 1] - a_frame
+    alpha = rel @ delta / max(norm2, 1e-6)
+    resid = np.linalg.norm(rel - alpha[:, None] * delta, axis=1) / max(np.sqrt(norm2), 1e-6)
+    return alpha, resid, norm2
+
+
+def _contrast_dips(x: np.ndarray, p: int, q: int, alpha: np.ndarray) -> bool:
+    """Moving shots blend with a residual the still-frame model cannot explain; what still marks
+    a blend of two unrelated pictures is the dip of the luma variance half way (the two layers
+    partly cancel), which camera motion alone does not produce. Compare the dip the blend model
+    predicts from the end frames with the observed one."""
+    y = x[p:q + 1, :_Y_LEN]
+    y = y - y.mean(axis=1, keepdims=True)
+    var = (y * y).mean(axis=1)
+    var_a, var_b = var[0], var[-1]
+    cov = float((y[0] * y[-1]).mean())
+    a = np.clip(alpha, 0.0, 1.0)
+    line = (1 - a) * var_a + a * var_b
+    predicted_dip = line - ((1 - a) ** 2 * var_a + a**2 * var_b + 2 * a * (1 - a) * cov)
+    observed_dip = line - var
+    if predicted_dip.max() < _DIP_MIN_SHARE * max(float(line.max()), 1e-6):
+        return False
+    agreement = float((observed_dip * predicted_dip).sum() / max(float((predicted_dip**2).sum()), 1e-9))
+    return agreement >= _DIP_MIN_AGREEMENT
+
+
+def _ramp(alpha: np.ndarray) -> tuple[int, int, float]:
+    """Best clipped linear ramp for alpha (0 .. 1 over len): returns (s, e, sse) in window
+    offsets, where frames s..e-1 are mixed: model (j - s + 1) / (e - s + 1)."""
+    m = len(alpha)
+    j = np.arange(m)[None, None, :]
+    s = np.arange(1, m)[:, None, None]
+    e = np.arange(1, m)[None, :, None]
+    model = np.clip((j - s + 1) / np.maximum(e - s + 1, 1), 0.0, 1.0)
+    sse = ((model - alpha[None, None, :]) ** 2).sum(axis=2)
+    sse = np.where(e[:, :, 0] > s[:, :, 0], sse, np.inf)
+    si, ei = np.unravel_index(int(np.argmin(sse)), sse.shape)
+    return int(si + 1), int(ei + 1), float(sse[si, ei])
+
+
+def _gradual(features: FrameFeatures, cuts: list[int], fps: float) -> list[_Blend]:
+    n = len(features)
+    x = features.thumbs.astype(np.float32)
+    candidates: list[tuple[float, int, int]] = []  # (score, p, q)
+    halves = sorted({max(2, round(h * fps)) for h in _GRAD_HALF_S})
+    for h in halves:
+        if 2 * h >= n:
+            break
+        p = np.arange(0, n - 2 * h)
+        q = p + 2 * h
+        t = p + h
+        change = np.abs(x[q] - x[p]).mean(axis=1) / 255.0
+        delta = x[q] - x[p]
+        norm = np.maximum(np.linalg.norm(delta, axis=1), 1e-6)
+        rel = x[t] - x[p]
+        alpha = (rel * delta).sum(axis=1) / norm**2
+        resid = np.linalg.norm(rel - alpha[:, None] * delta, axis=1) / norm
+        ok = (change >= _GRAD_MIN_CHANGE) & (alpha > 0.15) & (alpha < 0.85) & (resid < _GRAD_MAX_RESIDUAL_MOVING)
+        for k in np.flatnonzero(ok):
+            candidates.append((float(change[k] * (1 - resid[k])), int(p[k]), int(q[k])))
+    candidates.sort(reverse=True)
+    taken: list[_Blend] = []
+    cut_set = np.zeros(n + 1, bool)
+    cut_set[cuts] = True
+    for _, p, q in candidates:
+        if any(p < b.end and q > b.start for b in taken):
+            continue
+        alpha, resid, norm2 = _blend_fit(x, p, q)
+        if resid.max() > _GRAD_MAX_RESIDUAL and not (
+                resid.max() <= _GRAD_MAX_RESIDUAL_MOVING and _contrast_dips(x, p, q, alpha)):
+            continue
+        steps = np.diff(alpha)
+        if steps.max() > _GRAD_MAX_STEP or (-steps[steps < 0]).sum() > 0.25:
+            continue
+        s, e, sse = _ramp(alpha)
+        if e - s < _GRAD_MIN_FRAMES or sse / len(alpha) > 0.01:
+            continue
+        s, e = p + s, p + e
+        taken.append(_Blend(s, e, float(np.abs(x[e] - x[s - 1]).mean()) / 255.0, float(resid.mean())))
+    taken.sort(key=lambda b: b.start)
+    # One transition found in two pieces (a fade over moving footage fits in parts) is merged;
+    # a fade-out straight into a fade-in is a dip to black and stays two transitions.
+    merged: list[_Blend] = []
+    for blend in taken:
+        if merged and blend.start - merged[-1].end <= 1 and not (
+                _kind(features, merged[-1]) == "fade_out" and _kind(features, blend) == "fade_in"):
+            last = merged.pop()
+            blend = _Blend(last.start, blend.end, max(last.change, blend.change),
+                           max(last.residual, blend.residual))
+        merged.append(blend)
+    # A dissolve changes the whole picture; a title or logo fading in over the shot changes a part.
+    return [b for b in merged if _kind(features, b) != "dissolve" or _changed_share(x, b) >= _DISSOLVE_MIN_CHANGED]
+
+
+def _changed_share(x: np.ndarray, blend: _Blend) -> float:
+    before, after = x[max(0, blend.start - 1)], x[min(len(x) - 1, blend.end)]
+    diff = np.abs(after - before)
+    luma = (diff[:_Y_LEN] > _CHANGED_LEVEL).mean()
+    chroma = (diff[_Y_LEN:].reshape(2, -1).sum(axis=0) > _CHANGED_LEVEL).mean()
+    return float(max(luma, chroma))
+
+
+# ---------------------------------------------------------------- shots
+
+def _is_black(features: FrameFeatures, i: int) -> bool:
+    return bool(features.luma[i] < _BLACK_LUMA and features.luma_std[i] < _FLAT_STD)
+
+
+def _kind(features: FrameFeatures, blend: _Blend) -> str:
+    n = len(features)
+    before, after = max(0, blend.start - 1), min(n - 1, blend.end)
+    if _is_black(features, before):
+        return "fade_in"
+    if _is_black(features, after):
+        return "fade_out"
+    return "dissolve"
+
+
+def _frame_duration(pts: np.ndarray, fps: float) -> float:
+    steps = np.diff(pts)
+    steps = steps[steps > 0]
+    if len(steps):
+        return float(np.median(steps))
+    return 1.0 / fps if fps > 0 else 0.04
+
+
+def shots_from_features(features: FrameFeatures, fps: float) -> tuple[list[Shot], list[ShotTransition]]:
+    """The detector proper, on features already decoded (see `decode_features`)."""
+    n = len(features)
+    pts = features.pts
+    fps = fps if fps > 0 else 1.0 / _frame_duration(pts, 0.0)
+    if n >= 2:
+        idx = np.arange(1, n)
+        dist, changed = _distance_parts(features, idx - 1, idx)
+        score = np.concatenate([[0.0], dist])
+        changed = np.concatenate([[0.0], changed])
+    else:
+        score = changed = np.zeros(n)
+    cuts = _hard_cuts(features, score, changed, fps)
+    blends = _gradual(features, cuts, fps)
+    # A cut inside a gradual span is a frame of the blend that changed a lot, not a cut.
+    cuts = [c for c in cuts if not any(b.start <= c <= b.end for b in blends)]
+
+    # Boundaries as (start_frame, end_frame, transition): frames [start, end) belong to neither shot.
+    end_time = pts[-1] + _frame_duration(pts, fps)
+
+    def t(i: int) -> float:
+        return float(pts[i]) if i < n else float(end_time)
+
+    bounds: list[tuple[int, int, ShotTransition]] = []
+    for c in cuts:
+        bounds.append((c, c, ShotTransition(kind="hard", start=t(c), end=t(c))))
+    for b in blends:
+        bounds.append((b.start, b.end, ShotTransition(kind=_kind(features, b), start=t(b.start), end=t(b.end))))
+    bounds.sort(key=lambda item: item[0])
+    transitions = [tr for _, _, tr in bounds]
+
+    segments: list[tuple[int, int]] = []  # frame ranges [first, stop)
+    first = 0
+    for start, end, _ in bounds:
+        if start > first:
+            segments.append((first, start))
+        first = max(first, end)
+    if first < n:
+        segments.append((first, n))
+    black = np.array([_is_black(features, i) for i in range(n)])
+    kept = [(a, b) for a, b in segments if not black[a:b].mean() > 0.9]
+    if not kept:
+        kept = segments or [(0, n)]
+    shots = []
+    for k, (a, b) in enumerate(kept):
+        motion = float(features.motion[a + 1:b].mean()) if b - a > 1 else 0.0
+        shots.append(Shot(index=k, start=t(a), end=t(b), motion=round(motion, 5),
+                          brightness=round(float(features.luma[a:b].mean()), 5)))
+    return shots, transitions
+
+
+def detect_shots(path: str | Path, info: MediaInfo) -> tuple[list[Shot], list[ShotTransition]]:
+    """Shots and the transitions between them (hard cuts, dissolves, fades) of a video file.
+
+    Raises MediaError when the file has no video stream or no frame of it decodes. A truncated
+    file is analysed as far as it decodes."""
+    if info.video is None:
+        raise MediaError(path, "has no video stream", "shot detection needs a video")
+    features = decode_features(path, fps_hint=info.video.fps)
+    return shots_from_features(features, info.video.fps)
