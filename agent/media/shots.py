@@ -286,13 +286,12 @@ def _hard_cuts(features: FrameFeatures, score: np.ndarray, changed: np.ndarray, 
         # a frame shortly after it, or the frame after matches one shortly before.
         after = np.arange(i + 1, min(n, i + gap + 1))
         before = np.arange(max(0, i - 1 - gap), i - 1)
-        undone = []
-        if len(after):
-            undone.append(frame_distance(features, np.full(len(after), i - 1), after).min())
-        if len(before):
-            undone.append(frame_distance(features, before, np.full(len(before), i)).min())
-        if undone and min(undone) < _FLASH_UNDONE * score[i]:
-            continue
+        pairs_a = np.concatenate([np.full(len(after), i - 1), before]).astype(int)
+        pairs_b = np.concatenate([after, np.full(len(before), i)]).astype(int)
+        if len(pairs_a):
+            dist, share = _distance_parts(features, pairs_a, pairs_b)
+            if np.any((dist < _FLASH_UNDONE * score[i]) & (share < _CUT_MIN_CHANGED)):
+                continue
         if cuts and i - cuts[-1] < gap:
             if score[i] > score[cuts[-1]]:
                 cuts[-1] = int(i)
@@ -307,10 +306,15 @@ _GRAD_HALF_S = (0.1, 0.17, 0.25, 0.35, 0.5, 0.7, 0.95, 1.25)  # half-widths of t
 _GRAD_MIN_CHANGE = 0.05  # mean |B - A| /255 over the thumbnail, below it nothing happened
 _GRAD_MAX_RESIDUAL = 0.3  # ||frame - blend|| / ||B - A|| allowed at any frame of the window
 _GRAD_MAX_RESIDUAL_MOVING = 0.55  # ... when the contrast dip confirms a blend of moving shots
+_LAYER_MAX_RESIDUAL = 0.3  # moving dissolve: the middle frame is a blend of the moved outer frames
+_LAYER_ONE_MIN = 2.0  # ... which neither outer frame explains alone (error ratio)
+_LAYER_ONE_FLOOR = 0.3  # ... nor to better than this relative error
 _DIP_MIN_SHARE = 0.2  # the predicted variance dip must be this share of the variance
 _DIP_MIN_AGREEMENT = 0.6  # observed dip / predicted dip (least squares)
 _GRAD_MAX_STEP = 0.4  # largest share of the change one frame may carry (more is a cut)
 _GRAD_MIN_FRAMES = 3
+_CUT_SHARE_IN_BLEND = 0.6  # a cut inside a blend carrying this share of its change vetoes it
+_GRAD_EDGE = 0.025  # a frame with less than this share of the other picture is not mixed
 _DISSOLVE_MIN_CHANGED = 0.5  # share of pixels that must change between the two shots
 _BLACK_LUMA = 0.12  # mean Y /255 (limited-range black is 16/255 = 0.063)
 _FLAT_STD = 0.03  # std of Y /255
@@ -355,6 +359,29 @@ def _contrast_dips(x: np.ndarray, p: int, q: int, alpha: np.ndarray) -> bool:
     return agreement >= _DIP_MIN_AGREEMENT
 
 
+_LAYER_SHIFT_X, _LAYER_SHIFT_Y = 5, 3
+
+
+def _layer_residuals(x: np.ndarray, before: int, after: int, mid: int, alpha: float) -> tuple[float, float]:
+    """How well frame `mid` is explained (relative error) by (a) a blend of the frames just outside
+    the span, each moved by its own global shift, and (b) one of them alone, moved. A dissolve
+    between panning shots needs both layers (a << b); a pan needs one (a ~ b)."""
+    y = x[[before, after, mid], :_Y_LEN].reshape(3, 18, 32)
+    target = y[2, _LAYER_SHIFT_Y:18 - _LAYER_SHIFT_Y, _LAYER_SHIFT_X:32 - _LAYER_SHIFT_X].ravel()
+    h, w = 18 - 2 * _LAYER_SHIFT_Y, 32 - 2 * _LAYER_SHIFT_X
+    layers = []
+    for k in (0, 1):
+        layers.append(np.stack([
+            y[k, _LAYER_SHIFT_Y + dy:_LAYER_SHIFT_Y + dy + h, _LAYER_SHIFT_X + dx:_LAYER_SHIFT_X + dx + w].ravel()
+            for dy in range(-_LAYER_SHIFT_Y, _LAYER_SHIFT_Y + 1) for dx in range(-_LAYER_SHIFT_X, _LAYER_SHIFT_X + 1)
+        ]))
+    blend = (1 - alpha) * layers[0][:, None, :] + alpha * layers[1][None, :, :]
+    change = max(float(np.sqrt(((y[1] - y[0]) ** 2).mean())), 1e-6)
+    two = float(np.sqrt(((blend - target) ** 2).mean(axis=2)).min()) / change
+    one = float(min(np.sqrt(((layer - target) ** 2).mean(axis=1)).min() for layer in layers)) / change
+    return two, one
+
+
 def _ramp(alpha: np.ndarray) -> tuple[int, int, float]:
     """Best clipped linear ramp for alpha (0 .. 1 over len): returns (s, e, sse) in window
     offsets, where frames s..e-1 are mixed: model (j - s + 1) / (e - s + 1)."""
@@ -369,7 +396,7 @@ def _ramp(alpha: np.ndarray) -> tuple[int, int, float]:
     return int(si + 1), int(ei + 1), float(sse[si, ei])
 
 
-def _gradual(features: FrameFeatures, cuts: list[int], fps: float) -> list[_Blend]:
+def _gradual(features: FrameFeatures, cuts: list[int], score: np.ndarray, fps: float) -> list[_Blend]:
     n = len(features)
     x = features.thumbs.astype(np.float32)
     candidates: list[tuple[float, int, int]] = []  # (score, p, q)
@@ -391,14 +418,12 @@ def _gradual(features: FrameFeatures, cuts: list[int], fps: float) -> list[_Blen
             candidates.append((float(change[k] * (1 - resid[k])), int(p[k]), int(q[k])))
     candidates.sort(reverse=True)
     taken: list[_Blend] = []
-    cut_set = np.zeros(n + 1, bool)
-    cut_set[cuts] = True
     for _, p, q in candidates:
         if any(p < b.end and q > b.start for b in taken):
             continue
         alpha, resid, norm2 = _blend_fit(x, p, q)
-        if resid.max() > _GRAD_MAX_RESIDUAL and not (
-                resid.max() <= _GRAD_MAX_RESIDUAL_MOVING and _contrast_dips(x, p, q, alpha)):
+        moving = resid.max() > _GRAD_MAX_RESIDUAL
+        if moving and not (resid.max() <= _GRAD_MAX_RESIDUAL_MOVING and _contrast_dips(x, p, q, alpha)):
             continue
         steps = np.diff(alpha)
         if steps.max() > _GRAD_MAX_STEP or (-steps[steps < 0]).sum() > 0.25:
@@ -406,7 +431,24 @@ def _gradual(features: FrameFeatures, cuts: list[int], fps: float) -> list[_Blen
         s, e, sse = _ramp(alpha)
         if e - s < _GRAD_MIN_FRAMES or sse / len(alpha) > 0.01:
             continue
+        # The linear ramp validates the blend; the span itself comes from where the mix leaves
+        # 0 and reaches 1, so eased fades (slow start, slow end) get their full length.
+        mid = (s + e) // 2
+        still_a = np.flatnonzero(alpha[:mid] <= _GRAD_EDGE)
+        done_b = np.flatnonzero(alpha[mid:] >= 1 - _GRAD_EDGE)
+        reach = max(2, (e - s) // 2)  # eased ends stretch a ramp, drift must not
+        s = max(int(still_a[-1]) + 1 if len(still_a) else s, s - reach)
+        e = min(mid + int(done_b[0]) if len(done_b) else e, e + reach)
         s, e = p + s, p + e
+        if moving:
+            mid = (s + e - 1) // 2
+            two, one = _layer_residuals(x, max(0, s - 1), min(n - 1, e), mid, float(np.clip(alpha[mid - p], 0, 1)))
+            if two > _LAYER_MAX_RESIDUAL or one < max(_LAYER_ONE_MIN * two, _LAYER_ONE_FLOOR):
+                continue
+        inside = [c for c in cuts if s <= c <= e]
+        if inside and max(score[c] for c in inside) >= _CUT_SHARE_IN_BLEND * float(
+                frame_distance(features, np.array([max(0, s - 1)]), np.array([min(n - 1, e)]))[0]):
+            continue  # one frame carries most of the change: a cut between moving shots, not a blend
         taken.append(_Blend(s, e, float(np.abs(x[e] - x[s - 1]).mean()) / 255.0, float(resid.mean())))
     taken.sort(key=lambda b: b.start)
     # One transition found in two pieces (a fade over moving footage fits in parts) is merged;
@@ -468,7 +510,7 @@ def shots_from_features(features: FrameFeatures, fps: float) -> tuple[list[Shot]
     else:
         score = changed = np.zeros(n)
     cuts = _hard_cuts(features, score, changed, fps)
-    blends = _gradual(features, cuts, fps)
+    blends = _gradual(features, cuts, score, fps)
     # A cut inside a gradual span is a frame of the blend that changed a lot, not a cut.
     cuts = [c for c in cuts if not any(b.start <= c <= b.end for b in blends)]
 
