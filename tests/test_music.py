@@ -225,3 +225,22 @@ def test_librosa_fallback_tracks_real_and_synthetic_beats(tmp_path):
     synth = analyze_music(wav, tracker="librosa")
     assert _f([t for t, _ in truth], synth.beats) >= 0.97
     assert _f([t for t, p in truth if p == 1], synth.downbeats) >= 0.95
+
+
+@pytest.mark.parametrize("bpm", [90, 150])
+def test_madmom_latency_on_click_trains(bpm):
+    """Beats of an impulse train with exactly known onsets land on the onsets (±3 ms)."""
+    from agent.media.music import track_beats
+
+    sr = 44100
+    period = 60 / bpm
+    onsets = np.arange(0.5, 29.5, period)
+    signal = np.zeros(int(30 * sr), np.float32)
+    decay = np.exp(-np.arange(int(0.01 * sr)) / (0.002 * sr))
+    burst = np.random.default_rng(0).standard_normal(decay.size) * decay * 0.8
+    for t in onsets:
+        i = int(round(t * sr))
+        signal[i:i + burst.size] += burst
+    beats = np.array(track_beats(signal, sr, "madmom").beats)
+    offsets = [beats[np.argmin(np.abs(beats - t))] - t for t in onsets if 5 < t < 28]
+    assert abs(np.median(offsets)) <= 0.003

@@ -19,7 +19,7 @@ from agent.errors import EmptyMediaError, MediaError
 from agent.media.models import Analysis, ClipAnalysis, MediaInfo, MusicAnalysis
 from agent.media.probe import content_hash, probe
 
-CACHE_VERSION = {"music": 1, "shots": 1}
+CACHE_VERSION = {"music": 2, "shots": 1}
 
 
 class _ShotsEntry(BaseModel):
