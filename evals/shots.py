@@ -55,6 +55,7 @@ class FileResult:
     gradual: list[dict] = field(default_factory=list)
     detected_gradual: list[dict] = field(default_factory=list)
     shots: int = 0
+    duration: float = 0.0  # seconds of decoded video (last pts + one frame)
     note: str = ""
 
     @property
@@ -148,6 +149,7 @@ def evaluate_file(path: Path, truth_cuts: list[float], truth_gradual: list[tuple
         fps=round(len(features) / elapsed, 1), truth_cuts=truth_cuts, detected_cuts=[round(c, 4) for c in cuts],
         true_positives=tp, missed=missed, false=[round(f, 4) for f in false], gradual=gradual,
         detected_gradual=detected_gradual, shots=len(shots),
+        duration=round(float(features.pts[-1]) + frame_s, 4),
         note="; ".join(x for x in (note, *features.warnings) if x),
     )
 
@@ -204,6 +206,21 @@ def synthetic_clips(out_dir: Path) -> list[tuple[Path, object, str]]:
         truth = make_clip(path, items, fps=25.0, size=(640, 360))
         clips.append((path, truth, note))
     return clips
+
+
+def stress_clip(out_dir: Path) -> tuple[Path, object, str]:
+    """A 100 s stress test: 30 shots, each panning at up to 4.7% of the frame width per frame,
+    joined by cuts and by dissolves of 8-25 frames between the moving shots."""
+    rng = np.random.default_rng(7)
+    items: list = []
+    for k in range(30):
+        if k:
+            choice = int(rng.integers(0, 3))
+            items.append(Dissolve(int(rng.choice([8, 15, 25]))) if choice == 0 else Cut())
+        items.append(Scene(200 + k, 100, pan=(float(rng.uniform(-15, 15)), float(rng.uniform(-5, 5)))))
+    path = out_dir / "synth_stress_fast_pans.mp4"
+    truth = make_clip(path, items, fps=30.0, size=(320, 180))
+    return path, truth, "stress: fast pans everywhere (up to 15 px/frame at 320 px), cuts and dissolves"
 
 
 def _speed_clips(out_dir: Path, notes: list[str]) -> list[Path]:
@@ -266,7 +283,8 @@ def _plot(results: list[FileResult], speed: list[FileResult], path: Path) -> Non
 
     colours = {"dissolve": "tab:purple", "fade_in": "tab:green", "fade_out": "tab:orange"}
     rows = len(results) + 1
-    fig, axes = plt.subplots(rows, 1, figsize=(12, 1.0 * rows + 1.5), squeeze=False)
+    fig, axes = plt.subplots(rows, 1, figsize=(12, 1.0 * rows + 4), squeeze=False,
+                             gridspec_kw={"height_ratios": [1] * len(results) + [5]})
     for ax, r in zip(axes[:, 0], results):
         for g in r.gradual:
             ax.axvspan(g["start"], g["end"], ymin=0.55, ymax=0.95, color="0.75")
@@ -275,8 +293,7 @@ def _plot(results: list[FileResult], speed: list[FileResult], path: Path) -> Non
         ax.vlines(r.truth_cuts, 0.5, 1.0, color="black", lw=2)
         ax.vlines(r.detected_cuts, 0.0, 0.5, color="tab:red", lw=2)
         ax.set_yticks([])
-        ax.set_xlim(0, max([r.frames / max(r.fps, 1e-6) * 0 + 0.0] + r.truth_cuts + r.detected_cuts
-                           + [g["end"] for g in r.gradual] + [d["end"] for d in r.detected_gradual] + [1.0]) * 1.02)
+        ax.set_xlim(0, r.duration)
         ax.set_ylabel(r.name.replace(".mp4", "").replace(".webm", ""), rotation=0, ha="right", fontsize=8)
         ax.set_title(f"P {r.precision:.2f} R {r.recall:.2f} F1 {r.f1:.2f}  {r.fps:.0f} fps", fontsize=8, loc="right")
     ax = axes[-1, 0]
@@ -301,6 +318,8 @@ def run(out_dir: Path) -> dict:
         evaluate_file(path, truth.cuts, truth.gradual, "synthetic", note)
         for path, truth, note in synthetic_clips(out_dir / "synth")
     ]
+    path, truth, note = stress_clip(out_dir / "synth")
+    stress = [evaluate_file(path, truth.cuts, truth.gradual, "stress", note)]
     speed, decode_only = [], {}
     for path in _speed_clips(out_dir / "speed", notes):
         decode_only[path.name] = round(_decode_only_fps(path), 1)
@@ -312,6 +331,7 @@ def run(out_dir: Path) -> dict:
         "shared": {"totals": _totals(shared), "false_cuts_on_negative_controls": negatives,
                    "files": [r.as_dict() for r in shared]},
         "synthetic": {"totals": _totals(synthetic), "files": [r.as_dict() for r in synthetic]},
+        "stress": {"totals": _totals(stress), "files": [r.as_dict() for r in stress]},
         "speed": [{"name": r.name, "frames": r.frames, "seconds": r.seconds, "fps": r.fps,
                    "decode_only_fps": decode_only.get(r.name)} for r in speed],
         "machine": {"cpus": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2)},
@@ -325,8 +345,8 @@ def run(out_dir: Path) -> dict:
         "notes": notes,
     }
     (out_dir / "shots.json").write_text(json.dumps(report, indent=2))
-    _plot(shared + synthetic, speed, out_dir / "shots.png")
-    _print_table(shared + synthetic + speed, report)
+    _plot(shared + synthetic + stress, speed, out_dir / "shots.png")
+    _print_table(shared + synthetic + stress + speed, report)
     return report
 
 
@@ -339,7 +359,7 @@ def _print_table(results: list[FileResult], report: dict) -> None:
         print(f"{r.name:32} {len(r.truth_cuts):5d} {len(r.detected_cuts):4d} {r.precision:5.2f} "
               f"{r.recall:5.2f} {r.f1:5.2f} {r.fps:6.0f}  {grad}"
               + (f"(decoder alone {decode_only[r.name]:.0f} fps)" if r.name in decode_only else ""))
-    for key in ("shared", "synthetic"):
+    for key in ("shared", "synthetic", "stress"):
         t = report[key]["totals"]
         print(f"{key}: P {t['precision']:.3f} R {t['recall']:.3f} F1 {t['f1']:.3f}; gradual "
               f"{t['gradual_detected']}/{t['gradual_truth']} found, {t['gradual_kind_ok']} right kind, "

@@ -1,22 +1,31 @@
 """Shot detection: hard cuts, dissolves and fades (with their spans), and per-shot motion and
 brightness.
 
-One pass of decoding (PyAV, frame threads, loop filter skipped) turns every frame into a tiny
-YUV thumbnail: luma 64x36 and chroma 32x18, made by striding the decoded planes and area-averaging
-(no colour conversion, no full-size copy). Everything else works on those arrays:
+One pass of decoding (PyAV, frame threads, deblocking skipped) turns every frame into tiny YUV
+arrays: luma 64x36 and chroma 32x18, made by striding the decoded planes and area-averaging (no
+colour conversion, no full-size copy), kept as an 864-byte thumbnail per frame. Everything else
+works on those arrays:
 
-- hard cuts: a per-frame content distance (luma and chroma pixel change, luma-histogram
-  earth-mover distance, loss of structural correlation) that must stand out from the local
-  median (an adaptive threshold) and that must not be undone a few frames later (a flash);
-- gradual transitions: windows whose frames are a linear blend of the frame before and the frame
-  after, frame(t) = (1 - a) A + a B with a ramping 0 -> 1 and a low residual. A blend from black
-  is a fade_in, to black a fade_out, otherwise a dissolve;
+- hard cuts: a content distance between consecutive frames (luma and chroma change and loss of
+  structural correlation, all after the best global shift of up to ~10% of the width, so pans
+  and shake cancel; plus a luma-histogram earth-mover distance, which brightness ramps barely
+  move). A cut must stand out from the local median of that distance (an adaptive threshold),
+  change most of the picture (one object flying past changes a part), and not be undone within
+  0.25 s (a white flash, or a brief insert that returns to the same picture, is not a cut);
+- gradual transitions: windows whose frames are a blend of the frame before and the frame after,
+  frame(t) = (1 - a) A + a B, with a ramping 0 -> 1 in small steps and a low residual. When both
+  shots move the still-frame model leaves a residual, so a blend of moving shots must also show
+  the contrast dip a cross-fade of two unrelated pictures has, and its middle frame must need both
+  (each moved) to be explained, not one. A blend from black is a fade_in, to black a fade_out,
+  otherwise a dissolve, which must change most of the picture (a title fading in is not one);
 - shots: the spans between transitions. Stretches that are wholly black (title gaps, the black
   between a fade-out and a fade-in) are left out: they are not footage an editor can use. A clip
   that is black throughout is still returned as one shot.
 
 Times are real pts seconds of the decoded frames (variable frame rate safe). Rotation metadata is
-ignored: every feature here is the same for a rotated frame.
+ignored: every feature here is the same for a rotated frame. Limits (see evals/shots.py): dissolves
+between shots that pan faster than ~2% of the width per frame are often missed (the transition then
+goes unreported, it is not turned into a cut); cuts closer than 0.25 s are merged into one.
 """
 
 from __future__ import annotations
@@ -328,7 +337,7 @@ class _Blend:
     residual: float
 
 
-def _blend_fit(x: np.ndarray, p: int, q: int) -> tuple[np.ndarray, np.ndarray, float]:
+def _blend_fit(x: np.ndarray, p: int, q: int) -> tuple[np.ndarray, np.ndarray]:
     """a_j and relative residual of frames p..q as (1 - a) x[p] + a x[q]."""
     a_frame = x[p]
     delta = x[q] - a_frame
@@ -336,7 +345,7 @@ def _blend_fit(x: np.ndarray, p: int, q: int) -> tuple[np.ndarray, np.ndarray, f
     rel = x[p:q + 1] - a_frame
     alpha = rel @ delta / max(norm2, 1e-6)
     resid = np.linalg.norm(rel - alpha[:, None] * delta, axis=1) / max(np.sqrt(norm2), 1e-6)
-    return alpha, resid, norm2
+    return alpha, resid
 
 
 def _contrast_dips(x: np.ndarray, p: int, q: int, alpha: np.ndarray) -> bool:
@@ -421,7 +430,7 @@ def _gradual(features: FrameFeatures, cuts: list[int], score: np.ndarray, fps: f
     for _, p, q in candidates:
         if any(p < b.end and q > b.start for b in taken):
             continue
-        alpha, resid, norm2 = _blend_fit(x, p, q)
+        alpha, resid = _blend_fit(x, p, q)
         moving = resid.max() > _GRAD_MAX_RESIDUAL
         if moving and not (resid.max() <= _GRAD_MAX_RESIDUAL_MOVING and _contrast_dips(x, p, q, alpha)):
             continue
@@ -436,9 +445,13 @@ def _gradual(features: FrameFeatures, cuts: list[int], score: np.ndarray, fps: f
         mid = (s + e) // 2
         still_a = np.flatnonzero(alpha[:mid] <= _GRAD_EDGE)
         done_b = np.flatnonzero(alpha[mid:] >= 1 - _GRAD_EDGE)
-        reach = max(2, (e - s) // 2)  # eased ends stretch a ramp, drift must not
-        s = max(int(still_a[-1]) + 1 if len(still_a) else s, s - reach)
-        e = min(mid + int(done_b[0]) if len(done_b) else e, e + reach)
+        # Eased ends stretch a ramp a little; camera drift must not stretch it far. Black does
+        # not drift, so the black end of a fade may stretch all the way.
+        reach = max(2, (e - s) // 4)
+        s_reach = len(alpha) if _is_black(features, p) else reach
+        e_reach = len(alpha) if _is_black(features, q) else reach
+        s = max(int(still_a[-1]) + 1 if len(still_a) else s, s - s_reach, 1)
+        e = min(mid + int(done_b[0]) if len(done_b) else e, e + e_reach, len(alpha) - 1)
         s, e = p + s, p + e
         if moving:
             mid = (s + e - 1) // 2
