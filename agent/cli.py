@@ -11,7 +11,7 @@ from pathlib import Path
 from agent.config import Settings
 from agent.errors import ReelwrightError
 
-EVALS = ("beats", "shots", "render", "sync")
+EVALS = ("beats", "shots", "render", "sync", "analysis")
 
 
 def _progress_bar(label: str):
