@@ -8,13 +8,8 @@ import subprocess
 
 import pytest
 
-from agent.brain.rules import (
-    GLITCH_XFADE_EXPR,
-    STYLE_PRESETS,
-    RequestConstraints,
-    parse_request,
-    plan_edit,
-)
+from agent.brain.request import GLITCH_XFADE_EXPR, RequestConstraints, parse_request
+from agent.brain.rules import STYLE_PRESETS, plan_edit
 from agent.errors import PlanError
 from agent.media.models import MusicAnalysis, Section
 from agent.timeline.plan import EditPlan
