@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from agent.config import Settings
 from agent.errors import EmptyMediaError, MediaError
 from agent.media.models import Analysis, ClipAnalysis, MediaInfo, MusicAnalysis
-from agent.media.probe import content_hash, probe
+from agent.media.probe import probe
 
 CACHE_VERSION = {"music": 2, "shots": 1}
 

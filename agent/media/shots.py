@@ -63,12 +63,20 @@ class FrameFeatures:
 
 
 def _plane(plane, target_w: int, target_h: int) -> np.ndarray:
+    """Shrink one decoded plane: take every step-th pixel (about 4x4 samples per output pixel),
+    centre-crop to a whole multiple of the target size and area-average; whole factors keep
+    OpenCV's area filter on its fast path (~5x faster than a fractional one)."""
     import cv2
 
     rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[: plane.height, : plane.width]
     step = max(1, min(plane.height // (4 * target_h), plane.width // (4 * target_w)))
     if step > 1:
         rows = rows[::step, ::step]
+    h, w = rows.shape
+    fh, fw = h // target_h, w // target_w
+    if fh >= 1 and fw >= 1:
+        top, left = (h - fh * target_h) // 2, (w - fw * target_w) // 2
+        rows = rows[top:top + fh * target_h, left:left + fw * target_w]
     return cv2.resize(rows, (target_w, target_h), interpolation=cv2.INTER_AREA)
 
 
@@ -93,11 +101,12 @@ def _small_yuv(frame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _thumb(y64: np.ndarray, u32: np.ndarray, v32: np.ndarray) -> np.ndarray:
-    def half(a: np.ndarray) -> np.ndarray:
-        h, w = a.shape
-        return a.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
+    import cv2
 
-    return np.concatenate([half(y64).ravel(), half(u32).ravel(), half(v32).ravel()]).round().astype(np.uint8)
+    def half(a: np.ndarray) -> np.ndarray:
+        return cv2.resize(a, (a.shape[1] // 2, a.shape[0] // 2), interpolation=cv2.INTER_AREA).ravel()
+
+    return np.concatenate([half(y64), half(u32), half(v32)])
 
 
 def decode_features(path: str | Path, fps_hint: float = 0.0) -> FrameFeatures:
@@ -105,6 +114,7 @@ def decode_features(path: str | Path, fps_hint: float = 0.0) -> FrameFeatures:
     (a truncated or corrupt file) stop the pass and are reported in `warnings`; a file of which
     nothing decodes raises MediaError."""
     import av
+    import cv2
 
     path = Path(path)
     try:
@@ -118,7 +128,7 @@ def decode_features(path: str | Path, fps_hint: float = 0.0) -> FrameFeatures:
     luma_std: list[float] = []
     hists: list[np.ndarray] = []
     warnings: list[str] = []
-    prev_y: np.ndarray | None = None
+    prev_y: np.ndarray | None = None  # previous 64x36 luma
     with container:
         if not container.streams.video:
             raise MediaError(path, "has no video stream", "shot detection needs a video")
@@ -147,19 +157,19 @@ def decode_features(path: str | Path, fps_hint: float = 0.0) -> FrameFeatures:
                     y, u, v = _small_yuv(frame)
                     pts.append(t)
                     thumbs.append(_thumb(y, u, v))
-                    yf = y.astype(np.float32)
-                    motion.append(float(np.abs(yf - prev_y).mean()) / 255.0 if prev_y is not None else 0.0)
-                    prev_y = yf
-                    luma.append(float(yf.mean()) / 255.0)
-                    luma_std.append(float(yf.std()) / 255.0)
-                    hists.append(np.bincount(y.ravel() >> 3, minlength=_HIST_BINS).astype(np.float32))
+                    motion.append(cv2.norm(y, prev_y, cv2.NORM_L1) / (y.size * 255.0) if prev_y is not None else 0.0)
+                    prev_y = y
+                    mean, std = cv2.meanStdDev(y)
+                    luma.append(float(mean[0, 0]) / 255.0)
+                    luma_std.append(float(std[0, 0]) / 255.0)
+                    hists.append(np.bincount(y.ravel() >> 3, minlength=_HIST_BINS))
         except (av.error.FFmpegError, EOFError) as exc:
             warnings.append(f"decoding stopped after {len(pts)} frames: {exc}")
         if bad_packets:
             warnings.append(f"{bad_packets} undecodable packet(s) skipped")
     if not pts:
         raise MediaError(path, "no video frame could be decoded", "the file may be corrupt or truncated")
-    hist = np.stack(hists)
+    hist = np.stack(hists).astype(np.float32)
     hist /= hist.sum(axis=1, keepdims=True)
     return FrameFeatures(
         pts=np.asarray(pts, np.float64), thumbs=np.stack(thumbs), motion=np.asarray(motion),

@@ -25,7 +25,7 @@ from agent.render.ffmpeg_graph import (audio_args, decoder_args, encoder_args, f
 from agent.render.frames import FrameSource
 from agent.render.transitions import blend
 from agent.render.verify import verify_output
-from agent.timeline.model import ClipItem, EffectItem, Timeline
+from agent.timeline.model import EffectItem, Timeline
 
 Progress = Callable[[int, int], None]
 _READ_AHEAD_ITEMS = 2
