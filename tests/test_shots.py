@@ -173,6 +173,18 @@ def test_flashes_and_fast_pans_are_not_cuts(synth_dir):
     _assert_cuts(_cuts(transitions), truth.cuts, 1 / 25)
 
 
+def test_zoom_and_rotating_gradient_are_not_transitions(tmp_path):
+    path = tmp_path / "zoom_gradient.mp4"
+    graph = ("mandelbrot=size=320x180:rate=25:end_scale=0.3,trim=duration=4,setpts=PTS-STARTPTS[a];"
+             "gradients=size=320x180:rate=25:speed=0.03,trim=duration=5,setpts=PTS-STARTPTS[b];"
+             "[a][b]concat=n=2:v=1:a=0,format=yuv420p[v]")
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-filter_complex", graph, "-map", "[v]", "-c:v", "libx264",
+                    "-preset", "veryfast", str(path)], check=True)
+    shots, transitions = detect_shots(path, probe(path))
+    assert [(t.kind, round(t.start, 2)) for t in transitions] == [("hard", 4.0)]
+    assert len(shots) == 2
+
+
 def test_motion_is_higher_for_a_moving_clip(synth_dir):
     still = make_clip(synth_dir / "still.mp4", [Scene(9, 30)], fps=25, size=(320, 180))
     moving = make_clip(synth_dir / "moving.mp4", [Scene(9, 30, pan=(6, 2))], fps=25, size=(320, 180))

@@ -333,6 +333,8 @@ _DIP_MIN_AGREEMENT = 0.6  # observed dip / predicted dip (least squares)
 _GRAD_MAX_STEP = 0.4  # largest share of the change one frame may carry (more is a cut)
 _GRAD_MIN_FRAMES = 3
 _CUT_SHARE_IN_BLEND = 0.6  # a cut inside a blend carrying this share of its change vetoes it
+_RATE_CONTRAST = 2.0  # a dissolve changes the picture this many times faster than its shots do
+_GRAD_OUTSIDE = 0.25  # the change may continue this far (share) beyond the span, no further
 _GRAD_EDGE = 0.025  # a frame with less than this share of the other picture is not mixed
 _DISSOLVE_MIN_CHANGED = 0.5  # share of pixels that must change between the two shots
 _BLACK_LUMA = 0.12  # mean Y /255 (limited-range black is 16/255 = 0.063)
@@ -399,6 +401,36 @@ def _layer_residuals(x: np.ndarray, before: int, after: int, mid: int, alpha: fl
     two = float(np.sqrt(((blend - target) ** 2).mean(axis=2)).min()) / change
     one = float(min(np.sqrt(((layer - target) ** 2).mean(axis=1)).min() for layer in layers)) / change
     return two, one
+
+
+def _keeps_going(x: np.ndarray, s: int, e: int, cuts: list[int]) -> bool:
+    """True when the change of the span [s, e) carries on in the same direction before or after
+    it: a zoom, an evolving gradient or a slow pan, not a transition between two pictures (a
+    transition starts from a settled picture and ends on one; turning back, as a fade-out right
+    after a fade-in does, is fine)."""
+    n = len(x)
+    reach = max(3, (e - s) // 2)
+    lo = max([0, s - 1 - reach] + [c for c in cuts if c <= s - 1])
+    hi = min([n - 1, e + reach] + [c - 1 for c in cuts if c > e])
+    a_frame, delta = x[s - 1], x[e] - x[s - 1]
+    norm2 = max(float(delta @ delta), 1e-6)
+    before = (x[lo:s - 1] - a_frame) @ delta / norm2
+    after = (x[e + 1:hi + 1] - a_frame) @ delta / norm2
+    return bool((len(before) and before.min() < -_GRAD_OUTSIDE) or (len(after) and after.max() > 1 + _GRAD_OUTSIDE))
+
+
+def _stands_out(score: np.ndarray, s: int, e: int, cuts: list[int]) -> bool:
+    """A dissolve changes the picture faster than the shots around it do (after compensating
+    their pans). A zoom, a rotating or evolving picture changes at the same rate throughout."""
+    n = len(score)
+    reach = max(3, e - s)
+    lo = max([1, s - reach] + [c + 1 for c in cuts if c <= s - 1])
+    hi = min([n, e + 1 + reach] + [c for c in cuts if c > e])
+    outside = np.concatenate([score[lo:s], score[e + 1:hi]])
+    if len(outside) < 2:
+        return True
+    inside = float(score[s:e + 1].mean())
+    return inside >= _RATE_CONTRAST * float(np.median(outside)) + 0.005
 
 
 def _ramp(alpha: np.ndarray) -> tuple[int, int, float]:
@@ -468,6 +500,11 @@ def _gradual(features: FrameFeatures, cuts: list[int], score: np.ndarray, fps: f
             two, one = _layer_residuals(x, max(0, s - 1), min(n - 1, e), mid, float(np.clip(alpha[mid - p], 0, 1)))
             if two > _LAYER_MAX_RESIDUAL or one < max(_LAYER_ONE_MIN * two, _LAYER_ONE_FLOOR):
                 continue
+        if _keeps_going(x, s, e, cuts):
+            continue
+        fade = _is_black(features, s - 1) or _is_black(features, min(n - 1, e))
+        if not fade and not moving and not _stands_out(score, s, e, cuts):
+            continue  # (a moving blend has passed the two-layer test instead)
         inside = [c for c in cuts if s <= c <= e]
         if inside and max(score[c] for c in inside) >= _CUT_SHARE_IN_BLEND * float(
                 frame_distance(features, np.array([max(0, s - 1)]), np.array([min(n - 1, e)]))[0]):
