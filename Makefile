@@ -37,8 +37,10 @@ test-all: setup
 
 bench: setup
 	$(PY) run_agent.py eval render
+	$(PY) run_agent.py eval analysis
 	$(PY) run_agent.py eval beats
 	$(PY) run_agent.py eval shots
+	$(PY) run_agent.py eval sync
 
 clean:
 	rm -rf out .pytest_cache
