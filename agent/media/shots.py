@@ -434,15 +434,25 @@ def _stands_out(score: np.ndarray, s: int, e: int, cuts: list[int]) -> bool:
 
 
 def _ramp(alpha: np.ndarray) -> tuple[int, int, float]:
-    """Best clipped linear ramp for alpha (0 .. 1 over len): returns (s, e, sse) in window
-    offsets, where frames s..e-1 are mixed: model (j - s + 1) / (e - s + 1)."""
+    """Best clipped linear ramp for alpha (0 .. 1 over the window): (s, e, sse) in window offsets,
+    frames s..e-1 mixed with model (j - s + 1) / (e - s + 1), 0 before s, 1 from e. Prefix sums
+    make it O(m^2) over all (s, e)."""
     m = len(alpha)
-    j = np.arange(m)[None, None, :]
-    s = np.arange(1, m)[:, None, None]
-    e = np.arange(1, m)[None, :, None]
-    model = np.clip((j - s + 1) / np.maximum(e - s + 1, 1), 0.0, 1.0)
-    sse = ((model - alpha[None, None, :]) ** 2).sum(axis=2)
-    sse = np.where(e[:, :, 0] > s[:, :, 0], sse, np.inf)
+    j = np.arange(m, dtype=np.float64)
+    zero = np.zeros(1)
+    p0 = np.concatenate([zero, np.cumsum(alpha**2)])
+    p1 = np.concatenate([zero, np.cumsum(alpha)])
+    p2 = np.concatenate([zero, np.cumsum(j * alpha)])
+    q = np.concatenate([zero, np.cumsum((alpha - 1.0) ** 2)])
+    s = np.arange(1, m)[:, None]
+    e = np.arange(1, m)[None, :]
+    k = (e - s).astype(np.float64)  # mixed frames
+    length = np.maximum(k + 1.0, 1.0)
+    mixed_sq = p0[e] - p0[s]
+    mixed_dot = (p2[e] - p2[s]) - (s - 1) * (p1[e] - p1[s])
+    ramp_sq = k * (k + 1) * (2 * k + 1) / 6.0
+    sse = p0[s] + (q[m] - q[e]) + mixed_sq - 2.0 * mixed_dot / length + ramp_sq / length**2
+    sse = np.where(e > s, sse, np.inf)
     si, ei = np.unravel_index(int(np.argmin(sse)), sse.shape)
     return int(si + 1), int(ei + 1), float(sse[si, ei])
 

@@ -203,6 +203,8 @@ def make_clip(path: str | Path, items: list, *, fps: float = 25.0,
     finally:
         proc.stdin.close()
         err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        if proc.stderr:
+            proc.stderr.close()
         proc.wait()
     if proc.returncode != 0:
         raise MediaError(path, f"ffmpeg could not write the synthetic clip: {err.strip()[-300:]}")
