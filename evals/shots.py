@@ -21,7 +21,15 @@ import numpy as np
 
 from agent.media.probe import probe
 from agent.media.shots import decode_features, shots_from_features
-from agent.media.synth_video import Black, Cut, Dissolve, FadeIn, FadeOut, Scene, make_clip
+from agent.media.synth_video import (
+    Black,
+    Cut,
+    Dissolve,
+    FadeIn,
+    FadeOut,
+    Scene,
+    make_clip,
+)
 
 SHOTS_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "testmedia" / "shots"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,7 +13,15 @@ from agent.errors import MediaError
 from agent.media.models import MediaInfo, VideoStream
 from agent.media.probe import probe
 from agent.media.shots import detect_shots
-from agent.media.synth_video import Black, Cut, Dissolve, FadeIn, FadeOut, Scene, make_clip
+from agent.media.synth_video import (
+    Black,
+    Cut,
+    Dissolve,
+    FadeIn,
+    FadeOut,
+    Scene,
+    make_clip,
+)
 
 SHOTS = Path(__file__).resolve().parents[1] / ".." / "shared" / "testmedia" / "shots"
 _cache: dict[str, tuple] = {}
@@ -50,7 +59,7 @@ def _assert_cuts(found: list[float], truth: list[float], frame_s: float) -> None
 
 def _assert_shots_consistent(shots, transitions) -> None:
     assert shots, "a video always has at least one shot"
-    for a, b in zip(shots, shots[1:]):
+    for a, b in itertools.pairwise(shots):
         assert a.end <= b.start + 1e-6
     for shot in shots:
         assert shot.end > shot.start
@@ -66,7 +75,7 @@ def _assert_shots_consistent(shots, transitions) -> None:
 
 def test_big_buck_bunny_cuts_and_fade_in_is_not_a_cut():
     path = _media("big_buck_bunny_0_30.webm")
-    info, shots, transitions = _detect(path)
+    _info, shots, transitions = _detect(path)
     _assert_cuts(_cuts(transitions), _truth("big_buck_bunny_0_30.cuts.txt"), 1 / 24)
     fades = [t for t in transitions if t.kind == "fade_in"]
     assert fades and fades[0].start < 0.5 and abs(fades[0].end - 2.045) < 0.2
@@ -75,7 +84,7 @@ def test_big_buck_bunny_cuts_and_fade_in_is_not_a_cut():
 
 def test_testvideo_cuts_fades_and_dissolve():
     path = _media("testvideo.mp4")
-    info, shots, transitions = _detect(path)
+    _info, shots, transitions = _detect(path)
     frame = 1001 / 30000
     _assert_cuts(_cuts(transitions), _truth("testvideo.cuts.txt"), frame)
     gradual = [(t.kind, t.start, t.end) for t in transitions if t.kind != "hard"]
@@ -93,14 +102,14 @@ def test_testvideo_cuts_fades_and_dissolve():
 
 @pytest.mark.parametrize("name", ["chaplin.mp4", "fades.mp4"])
 def test_negative_controls_have_no_cut(name):
-    info, shots, transitions = _detect(_media(name))
+    _info, shots, transitions = _detect(_media(name))
     assert _cuts(transitions) == []
     assert not [t for t in transitions if t.kind == "dissolve"]
     _assert_shots_consistent(shots, transitions)
 
 
 def test_fades_file_reports_fades():
-    info, shots, transitions = _detect(_media("fades.mp4"))
+    _info, _shots, transitions = _detect(_media("fades.mp4"))
     kinds = [t.kind for t in transitions]
     assert kinds == ["fade_in", "fade_out"] * 3
 
@@ -117,13 +126,13 @@ def test_vfr_cut_times_are_pts():
 
 def test_rotated_file_same_cuts():
     path = _media("issue-134-rotate.mp4")
-    info, shots, transitions = _detect(path)
+    info, _shots, transitions = _detect(path)
     assert info.video is not None and info.video.rotation == -90
     _assert_cuts(_cuts(transitions), _truth("issue-134-rotate.cuts.txt"), 1001 / 24000)
 
 
 def test_counter_colour_changes_are_cuts():
-    info, shots, transitions = _detect(_media("counter.mp4"))
+    _info, shots, transitions = _detect(_media("counter.mp4"))
     _assert_cuts(_cuts(transitions), [1.0, 2.0], 0.1)
     assert [round(s.start, 3) for s in shots] == [0.0, 1.0, 2.0] and shots[-1].end == pytest.approx(3.0)
 
@@ -168,7 +177,7 @@ def test_flashes_and_fast_pans_are_not_cuts(synth_dir):
         Scene(7, 50, pan=(-50, 6), flashes=(20,), flash_frames=1),
         Scene(8, 40, flashes=(10,), flash_frames=4),
     ], fps=25, size=(320, 180))
-    shots, transitions = detect_shots(truth.path, probe(truth.path))
+    _shots, transitions = detect_shots(truth.path, probe(truth.path))
     assert len(truth.flashes) == 4
     _assert_cuts(_cuts(transitions), truth.cuts, 1 / 25)
 

@@ -104,8 +104,8 @@ class _Camera:
         self.y0 = 0.0 if scene.pan[1] >= 0 else float(span_y)
 
     def frame(self, k: int) -> np.ndarray:
-        x = int(round(self.x0 + self.pan[0] * k))
-        y = int(round(self.y0 + self.pan[1] * k))
+        x = round(self.x0 + self.pan[0] * k)
+        y = round(self.y0 + self.pan[1] * k)
         x = min(max(x, 0), self.tex.shape[1] - self.w)
         y = min(max(y, 0), self.tex.shape[0] - self.h)
         return self.tex[y:y + self.h, x:x + self.w]
