@@ -139,3 +139,15 @@ def test_ntsc_rate_and_odd_source(tmp_path):
                           "stream=r_frame_rate,nb_frames", "-of", "csv=p=0", str(result.path)],
                          capture_output=True, text=True).stdout.strip()
     assert out == "30000/1001,30"
+
+
+def test_speed_ramp_accelerates_through_the_source(numbered, tmp_path):
+    _, b = numbered
+    items = [ClipItem(source=str(b), source_start=0.0, record_start=0, record_end=20, speed=1.0, speed_end=3.0)]
+    tl = Timeline(fps_num=30, fps_den=1, width=320, height=180, items=items)
+    lumas = frame_lumas(render(tl, tmp_path / "ramp.mp4").path)
+    source_frames = [(luma - 19) / 5 for luma in lumas]  # frame n has luma 19 + 5n (no wrap below n=40)
+    steps = np.diff(source_frames)
+    expected_end = items[0].source_offset(19, tl.fps) * 30  # source frame shown at the last output frame
+    assert abs(source_frames[-1] - expected_end) <= 1.0
+    assert steps[:5].mean() < 1.5 and steps[-5:].mean() > 2.2  # it speeds up
