@@ -26,7 +26,8 @@ print(time.monotonic() - t0, len(a.music.beats), sum(len(c.shots) for c in a.cli
 _SOURCES = (
     "testsrc2=size=1920x1080:rate=30",
     "mandelbrot=size=1920x1080:rate=30:end_scale=0.3",
-    "life=size=480x270:rate=30:mold=10:ratio=0.5,scale=1920:1080:flags=neighbor",
+    "life=size=480x270:rate=30:mold=10:ratio=0.5:life_color=#f0c040:death_color=#2040a0,"
+    "scale=1920:1080:flags=neighbor",
     "gradients=size=1920x1080:rate=30:speed=0.03",
 )
 

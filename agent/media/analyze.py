@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -19,7 +20,7 @@ from agent.errors import EmptyMediaError, MediaError
 from agent.media.models import Analysis, ClipAnalysis, MediaInfo, MusicAnalysis
 from agent.media.probe import probe
 
-CACHE_VERSION = {"music": 2, "shots": 1}
+CACHE_VERSION = {"music": 2, "shots": 2}
 
 
 class _ShotsEntry(BaseModel):
@@ -75,10 +76,22 @@ def analyze_clip(path: str | Path, settings: Settings, info: MediaInfo | None = 
 
 def analyze(music: str | Path, clips: list[str | Path], settings: Settings) -> Analysis:
     """Analyse the music and every clip. Empty clips are left out (and noted); any other
-    unreadable file is an error naming it."""
+    unreadable file is an error naming it. The music is analysed in a second thread while the
+    clips decode: both spend their time in native code that releases the GIL."""
     if not clips:
         raise MediaError("--clips", "no clips given", "pass at least one video clip")
-    music_analysis = analyze_music_file(music, settings)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        music_future = pool.submit(analyze_music_file, music, settings)
+        try:
+            analysed, notes = _analyze_clips(clips, settings)
+        except BaseException:
+            music_future.cancel()
+            raise
+        music_analysis = music_future.result()
+    return Analysis(music=music_analysis, clips=analysed, notes=notes)
+
+
+def _analyze_clips(clips: list[str | Path], settings: Settings) -> tuple[list[ClipAnalysis], list[str]]:
     analysed, notes = [], []
     for clip in clips:
         try:
@@ -93,7 +106,7 @@ def analyze(music: str | Path, clips: list[str | Path], settings: Settings) -> A
     if not analysed:
         raise MediaError(str(clips[0]) if len(clips) == 1 else "--clips", "no clip has usable video",
                          "pass clips that play")
-    return Analysis(music=music_analysis, clips=analysed, notes=notes)
+    return analysed, notes
 
 
 def analyze_file(path: str | Path, settings: Settings) -> dict:
