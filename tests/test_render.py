@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -151,3 +152,22 @@ def test_speed_ramp_accelerates_through_the_source(numbered, tmp_path):
     expected_end = items[0].source_offset(19, tl.fps) * 30  # source frame shown at the last output frame
     assert abs(source_frames[-1] - expected_end) <= 1.0
     assert steps[:5].mean() < 1.5 and steps[-5:].mean() > 2.2  # it speeds up
+
+
+def test_in_process_crossfade_matches_ffmpeg_xfade(tmp_path):
+    from agent.render.transitions import crossfade, xfade
+
+    rng = np.random.default_rng(1)
+    w, h = 64, 36
+
+    def flat_frame() -> bytes:  # random but flat planes: xfade's chroma resampling leaves them alone
+        y, u, v = rng.integers(16, 236, 3)
+        return bytes([y]) * (w * h) + bytes([u]) * (w * h // 4) + bytes([v]) * (w * h // 4)
+
+    a = [flat_frame() for _ in range(6)]
+    b = [flat_frame() for _ in range(6)]
+    ours = np.array([np.frombuffer(f, np.uint8) for f in crossfade(a, b)], dtype=float)
+    theirs = np.array([np.frombuffer(f, np.uint8) for f in xfade(a, b, width=w, height=h, fps=Fraction(30),
+                                                                  name="fade", expr=None, tmp_dir=tmp_path)],
+                      dtype=float)
+    assert np.abs(ours - theirs).max() <= 2.0

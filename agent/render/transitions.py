@@ -7,6 +7,9 @@ import tempfile
 from fractions import Fraction
 from pathlib import Path
 
+import cv2
+import numpy as np
+
 from agent.errors import RenderError
 from agent.render.ffmpeg_graph import fps_arg
 
@@ -31,12 +34,35 @@ def xfade_filter(name: str, expr: str | None, duration: float) -> str:
     return spec
 
 
+def progress_weights(count: int) -> list[float]:
+    """Share of the incoming frame in each of `count` mixed frames: never 0 (pure A) or 1 (pure B)."""
+    return [(j + 1) / (count + 1) for j in range(count)]
+
+
+def crossfade(outgoing: list[bytes], incoming: list[bytes]) -> list[bytes]:
+    """xfade's `fade` done in-process (same per-plane linear mix): no process, no temp files."""
+    out = []
+    for a, b, w in zip(outgoing, incoming, progress_weights(len(outgoing))):
+        mixed = cv2.addWeighted(np.frombuffer(a, np.uint8), 1.0 - w, np.frombuffer(b, np.uint8), w, 0.0)
+        out.append(mixed.tobytes())
+    return out
+
+
 def blend(outgoing: list[bytes], incoming: list[bytes], *, width: int, height: int, fps: Fraction,
           name: str, expr: str | None, tmp_dir: Path) -> list[bytes]:
-    """Mix two equally long frame runs; frame i of the result is xfade at progress i / n."""
+    """Mix two equally long frame runs; frame j mixes A[j] and B[j] at progress (j + 1) / (n + 1)."""
     count = len(outgoing)
     if count != len(incoming) or count < 2:
         raise RenderError(f"transition needs two runs of equal length >= 2, got {count} and {len(incoming)}")
+    if name == "fade":
+        return crossfade(outgoing, incoming)
+    return xfade(outgoing, incoming, width=width, height=height, fps=fps, name=name, expr=expr, tmp_dir=tmp_dir)
+
+
+def xfade(outgoing: list[bytes], incoming: list[bytes], *, width: int, height: int, fps: Fraction,
+          name: str, expr: str | None, tmp_dir: Path) -> list[bytes]:
+    """Any xfade transition, through an ffmpeg process over the two runs."""
+    count = len(outgoing)
     frame_size = width * height * 3 // 2
     with tempfile.TemporaryDirectory(dir=tmp_dir) as tmp:
         a_path, b_path = Path(tmp) / "a.yuv", Path(tmp) / "b.yuv"
