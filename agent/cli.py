@@ -53,7 +53,9 @@ def _print_edit_summary(outcome) -> None:
     for reason in report["planner"]["reasons"]:
         console.print(f"  plan: {reason}")
     for note in report["notes"]:
-        console.print(f"  [yellow]note:[/yellow] {note}")
+        console.print(f"  note: {note}")
+    for fallback in report["fallbacks"]:
+        console.print(f"  [yellow]fallback:[/yellow] {fallback}")
     console.print(f"report: {outcome.report_path}")
 
 

@@ -80,9 +80,8 @@ def build_report(prompt: str, plan: EditPlan, compiled: CompileResult, rendered:
                       "max_offset_ms": round(max(offsets), 2) if offsets else None,
                       "within_one_frame": (sum(o <= frame_ms for o in offsets) / len(offsets)) if offsets else None},
         "items": [asdict(i) for i in compiled.items],
-        "notes": compiled.notes + rendered.warnings,
-        "fallbacks": [n for n in compiled.notes + rendered.warnings
-                      if any(w in n for w in ("instead", "reus", "slowed", "ran out", "no steady beat"))],
+        "notes": compiled.notes,
+        "fallbacks": compiled.fallbacks + rendered.warnings,
         "output": {"path": str(rendered.path), "frames": rendered.frames, "duration": round(rendered.duration, 4),
                    "width": rendered.width, "height": rendered.height, "fps": rendered.fps,
                    "preview": rendered.preview},

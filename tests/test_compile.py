@@ -114,7 +114,7 @@ def test_music_shorter_than_the_reel_loops_whole_bars():
     assert all(s.source_start in (0.0,) for s in audio.segments)  # loops restart on the first downbeat
     fps = float(result.timeline.fps)
     assert result.timeline.cut_frames()[-1] / fps > 24.0  # cuts continue across the loop seam
-    assert any("shorter than" in n for n in result.notes)
+    assert any("shorter than" in n for n in result.fallbacks)
 
 
 def test_music_start_is_chosen_so_the_drop_lands_inside():
@@ -147,7 +147,7 @@ def test_not_enough_footage_is_reported_not_hidden():
     clips = [_clip("short", [(0, 2.0, 0.1)])]
     result = compile_plan(_plan("every_beat", duration=10.0), _analysis(clips=clips))
     assert result.timeline.frame_count == 300
-    assert any("reus" in n or "slowed" in n for n in result.notes)
+    assert any("reus" in n or "slowed" in n for n in result.fallbacks)
 
 
 def test_no_beats_falls_back_to_a_fixed_grid_and_says_so():
@@ -155,5 +155,5 @@ def test_no_beats_falls_back_to_a_fixed_grid_and_says_so():
                            beat_positions=[], downbeats=[], tempo=0.0, warnings=["no steady beat found"])
     result = compile_plan(_plan("every_2_beats"), _analysis(silent))
     assert result.timeline.cut_frames()
-    assert any("no steady beat" in n for n in result.notes)
+    assert any("no steady beat" in n for n in result.fallbacks)
     assert all(c.offset_ms is None for c in result.cuts)

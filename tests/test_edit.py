@@ -136,7 +136,7 @@ def test_zero_length_and_sub_beat_clips(demo_media, session_settings, tmp_path):
     ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-frames:v", "6", "-pix_fmt", "yuv420p", str(tiny))
     outcome = run_edit(demo_media.music, [empty, tiny, demo_media.clips[1]], "6 s edit, every beat",
                        tmp_path / "t.mp4", settings=session_settings, preview=True)
-    assert any("empty.mp4" in n for n in outcome.report["notes"])
+    assert any("empty.mp4" in n for n in outcome.report["fallbacks"])
     assert outcome.rendered.frames == 180
 
 
@@ -160,7 +160,7 @@ def test_music_shorter_than_requested_loops_and_says_so(demo_media, session_sett
     outcome = run_edit(music, demo_media.clips, "12 s edit every beat", tmp_path / "l.mp4",
                        settings=session_settings, preview=True)
     assert outcome.rendered.frames == 360
-    assert any("shorter than" in n for n in outcome.report["notes"])
+    assert any("shorter than" in n for n in outcome.report["fallbacks"])
 
 
 def test_output_that_cannot_be_written(demo_media, session_settings, tmp_path):

@@ -171,3 +171,23 @@ def test_in_process_crossfade_matches_ffmpeg_xfade(tmp_path):
                                                                   name="fade", expr=None, tmp_dir=tmp_path)],
                       dtype=float)
     assert np.abs(ours - theirs).max() <= 2.0
+
+
+def test_items_sharing_one_decode_run_in_any_order_are_frame_exact(tmp_path):
+    from agent.render.render import _handles
+    from agent.render.runs import keyframe_times, plan_runs
+
+    src = make_numbered_clip(tmp_path / "long_gop.mp4", 200, step=1, gop=250)
+    starts = [100, 20, 40, 43]  # out of source order; the last overlaps the third
+    items, position = [], 0
+    for start in starts:
+        items.append(ClipItem(source=str(src), source_start=start / 30, record_start=position,
+                              record_end=position + 10))
+        position += 10
+    tl = Timeline(fps_num=30, fps_den=1, width=320, height=180, items=items)
+    heads, tails = _handles(tl)
+    runs, _ = plan_runs(tl, heads, tails, {str(src): probe(src).video}, {str(src): keyframe_times(str(src))})
+    assert len(runs) == 1  # one keyframe: continuing through the gaps beats seeking back to it
+    lumas = frame_lumas(render(tl, tmp_path / "out.mp4").path)
+    expected = [expected_luma(start + k, step=1) for start in starts for k in range(10)]
+    assert np.abs(lumas - np.array(expected)).max() < 2.0

@@ -88,24 +88,6 @@ def reframe_filter(item: ClipItem, src_w: int, src_h: int, out_w: int, out_h: in
     return ",".join(parts) or "null"
 
 
-def decoder_args(item: ClipItem, *, seek: float, frames: int, fps: Fraction, src_w: int, src_h: int,
-                 out_w: int, out_h: int, threads: int = 0) -> list[str]:
-    """ffmpeg command that writes exactly `frames` raw frames of `item` (from source time `seek`)."""
-    chain = ",".join([
-        speed_filter(item, fps),
-        f"fps={fps_arg(fps)}:round=near",
-        reframe_filter(item, src_w, src_h, out_w, out_h),
-        "format=yuv420p",
-    ])
-    return [
-        "ffmpeg", "-v", "error", "-nostdin", "-threads", str(threads),
-        "-ss", f"{max(seek, 0.0):.6f}", "-i", item.source,
-        "-an", "-sn", "-dn", "-filter_threads", "1",
-        "-filter_complex", f"[0:v]{chain}[v]", "-map", "[v]",
-        "-frames:v", str(frames), "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1",
-    ]
-
-
 def look_filters(look: LookItem) -> list[str]:
     if look.lut:
         return [f"lut3d=file='{_escape_path(look.lut)}'"]

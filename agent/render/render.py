@@ -1,6 +1,6 @@
 """Timeline → verified mp4, written atomically.
 
-Layout: one ffmpeg decoder per clip item (read ahead in threads, output size, yuv420p) →
+Layout: decode runs (each source range decoded once, ahead, at the output size, see runs.py) →
 Python applies transitions (xfade on just the overlapping frames) and per-frame effects on
 just the effect frames → one x264 encoder reads the frames from a pipe, applies the colour
 look and text overlays, and muxes the pre-rendered, loudness-normalised music.
@@ -20,15 +20,13 @@ from pathlib import Path
 from agent.errors import OutputError, RenderError
 from agent.media.probe import probe
 from agent.render import effects as fx
-from agent.render.ffmpeg_graph import (audio_args, decoder_args, encoder_args, frame_bytes, look_filters,
-                                       text_filter)
-from agent.render.frames import FrameSource
+from agent.render.ffmpeg_graph import audio_args, encoder_args, look_filters, text_filter
+from agent.render.runs import ItemFrames, RunDecoder, keyframe_times, plan_runs
 from agent.render.transitions import blend
 from agent.render.verify import verify_output
 from agent.timeline.model import EffectItem, Timeline
 
 Progress = Callable[[int, int], None]
-_READ_AHEAD_ITEMS = 2
 
 
 @dataclass
@@ -69,47 +67,36 @@ def check_writable(out_path: Path) -> None:
 
 
 class _Sources:
-    """Starts item decoders in order, a few items ahead of the one being encoded."""
+    """Each item's frames, from the decode runs (see runs.py), opened as the encoder reaches them."""
 
-    def __init__(self, timeline: Timeline, heads: list[int], tails: list[int], threads: int):
-        self.timeline = timeline
-        self.heads, self.tails = heads, tails
-        self.threads = threads
-        self._open: dict[int, FrameSource] = {}
-        self._dims: dict[str, tuple[int, int]] = {}
-
-    def _source_dims(self, path: str) -> tuple[int, int]:
-        if path not in self._dims:
+    def __init__(self, timeline: Timeline, heads: list[int], tails: list[int], threads: int, tmp_dir: Path):
+        videos = {}
+        for path in {item.source for item in timeline.items}:
             info = probe(path, file_hash="-")
             if info.video is None:
                 raise RenderError(f"{path}: has no video stream to render")
-            self._dims[path] = (info.video.display_width, info.video.display_height)
-        return self._dims[path]
+            videos[path] = info.video
+        keyframes = {path: keyframe_times(path) for path in videos}
+        runs, self._placement = plan_runs(timeline, heads, tails, videos, keyframes)
+        self._counts = [heads[i] + item.frames + tails[i] for i, item in enumerate(timeline.items)]
+        self.decoder = RunDecoder(timeline, runs, videos, tmp_dir, threads=threads)
+        self.runs = len(runs)
+        self._open: dict[int, ItemFrames] = {}
 
-    def _start(self, index: int) -> FrameSource:
-        tl = self.timeline
-        item = tl.items[index]
-        head, tail = self.heads[index], self.tails[index]
-        seek = item.source_start - item.speed * head / float(tl.fps)
-        src_w, src_h = self._source_dims(item.source)
-        args = decoder_args(item, seek=seek, frames=head + item.frames + tail, fps=tl.fps,
-                            src_w=src_w, src_h=src_h, out_w=tl.width, out_h=tl.height, threads=self.threads)
-        label = f"{item.source} @ {item.source_start:.3f}s"
-        return FrameSource(args, frame_bytes(tl.width, tl.height), head + item.frames + tail, label)
-
-    def get(self, index: int) -> FrameSource:
-        for ahead in range(index, min(index + 1 + _READ_AHEAD_ITEMS, len(self.timeline.items))):
-            if ahead not in self._open:
-                self._open[ahead] = self._start(ahead)
+    def get(self, index: int) -> ItemFrames:
+        if index not in self._open:
+            run, first = self._placement[index]
+            self._open[index] = self.decoder.frames(run, first, self._counts[index])
         return self._open[index]
 
-    def release(self, index: int) -> FrameSource | None:
+    def release(self, index: int) -> ItemFrames | None:
         return self._open.pop(index, None)
 
     def close(self) -> None:
         for source in self._open.values():
             source.close()
         self._open.clear()
+        self.decoder.close()
 
 
 def _handles(timeline: Timeline) -> tuple[list[int], list[int]]:
@@ -187,10 +174,11 @@ def render(timeline: Timeline, out_path: str | Path, *, preview: bool = False, p
     warnings: list[str] = []
     partial = out_path.with_name(f".{out_path.stem}.partial{os.getpid()}.mp4")
     heads, tails = _handles(tl)
-    sources = _Sources(tl, heads, tails, threads)
     with tempfile.TemporaryDirectory(prefix="reelwright-render-") as tmp:
         tmp_dir = Path(tmp)
+        sources = None
         try:
+            sources = _Sources(tl, heads, tails, threads, tmp_dir)
             audio_path = _render_audio(tl, tmp_dir) if tl.audio else None
             filters = look_filters(tl.look)
             for n, text in enumerate(tl.texts):
@@ -205,7 +193,8 @@ def render(timeline: Timeline, out_path: str | Path, *, preview: bool = False, p
                           audio=tl.audio is not None)
             os.replace(partial, out_path)
         finally:
-            sources.close()
+            if sources is not None:
+                sources.close()
             partial.unlink(missing_ok=True)
     return RenderResult(path=out_path, frames=tl.frame_count, duration=tl.duration, width=tl.width,
                         height=tl.height, fps=float(tl.fps), seconds=time.monotonic() - started,

@@ -26,7 +26,8 @@ class ReelMusic:
     start: float
     segments: list[AudioSegment]
     beats: list[ReelBeat]
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # choices made
+    fallbacks: list[str] = field(default_factory=list)  # where the music could not be used as asked
     synthetic_grid: bool = False  # True when the song has no steady beat and a fixed grid is used
 
     @property
@@ -79,6 +80,7 @@ def choose_music_start(music: MusicAnalysis, duration: float) -> float:
 def place_music(music: MusicAnalysis, duration: float, start: float | None,
                 fallback_bpm: float = 120.0) -> ReelMusic:
     notes: list[str] = []
+    fallbacks: list[str] = []
     if start is None:
         start = choose_music_start(music, duration)
         notes.append(f"music starts at {start:.2f} s (chosen: a downbeat giving the strongest window)")
@@ -86,7 +88,7 @@ def place_music(music: MusicAnalysis, duration: float, start: float | None,
     if music.duration - start >= duration - 1e-6:
         segments = [AudioSegment(source_start=start, record_start=0.0, duration=duration)]
     else:
-        segments = _loop_segments(music, start, duration, notes)
+        segments = _loop_segments(music, start, duration, fallbacks)
     beats = _reel_beats(music, segments)
     synthetic = False
     if len(beats) < 2:
@@ -94,8 +96,9 @@ def place_music(music: MusicAnalysis, duration: float, start: float | None,
         beats = [ReelBeat(time=k * period, position=(k % 4) + 1, music_time=start + k * period)
                  for k in range(int(duration / period) + 1)]
         synthetic = True
-        notes.append(f"no steady beat in {music.path}: cutting on a fixed {fallback_bpm:.0f} BPM grid instead")
-    return ReelMusic(start=start, segments=segments, beats=beats, notes=notes, synthetic_grid=synthetic)
+        fallbacks.append(f"no steady beat in {music.path}: cutting on a fixed {fallback_bpm:.0f} BPM grid instead")
+    return ReelMusic(start=start, segments=segments, beats=beats, notes=notes, fallbacks=fallbacks,
+                     synthetic_grid=synthetic)
 
 
 def _loop_segments(music: MusicAnalysis, start: float, duration: float, notes: list[str]) -> list[AudioSegment]:

@@ -53,7 +53,8 @@ class CompileResult:
     cuts: list[CutReport]
     items: list[ItemReport]
     music_start: float
-    notes: list[str] = field(default_factory=list)  # choices and fallbacks worth telling the person
+    notes: list[str] = field(default_factory=list)  # choices worth telling the person
+    fallbacks: list[str] = field(default_factory=list)  # where the plan could not be followed as asked
 
 
 def output_size(aspect: str, short_side: int) -> tuple[int, int]:
@@ -217,7 +218,8 @@ def compile_plan(plan: EditPlan, analysis: Analysis) -> CompileResult:
     width, height = output_size(plan.aspect, plan.height)
     total = int(round(plan.duration * fps))
     music = place_music(analysis.music, plan.duration, plan.music_start)
-    notes = list(analysis.notes) + list(music.notes)
+    notes = list(music.notes)
+    fallbacks = list(analysis.notes) + list(music.fallbacks)
     cuts = plan_cuts(plan, music, fps, total)
     bounds = [0] + [c[0] for c in cuts] + [total]
     beat_period = float(np.median(np.diff(music.beat_times))) if len(music.beats) > 1 else 0.5
@@ -255,7 +257,7 @@ def compile_plan(plan: EditPlan, analysis: Analysis) -> CompileResult:
             else:
                 why = f"no unused shot of {needed:.2f} s left: slowed the longest one down"
             speed, speed_end = speed * factor, (speed_end * factor if speed_end else None)
-            notes.append(f"slot at {rec_start / float(fps):.2f} s: {why} (speed {speed:.2f}x)")
+            fallbacks.append(f"slot at {rec_start / float(fps):.2f} s: {why} (speed {speed:.2f}x)")
         else:
             entry, why = choice
         head_seconds = heads.get(n, 0) / float(fps) * speed
@@ -263,7 +265,7 @@ def compile_plan(plan: EditPlan, analysis: Analysis) -> CompileResult:
         used = frames_needed / float(fps) * (speed if speed_end is None else (speed + speed_end) / 2)
         entry.cursor = min(entry.end, entry.cursor + used + 0.25)  # a small gap between uses
         entry.uses += 1
-        reframe = _reframe(plan, entry.clip, width, height, notes)
+        reframe = _reframe(plan, entry.clip, width, height, fallbacks)
         items.append(ClipItem(source=entry.clip.info.path, source_start=round(source_start, 6),
                               record_start=rec_start, record_end=rec_end, speed=round(speed, 6),
                               speed_end=round(speed_end, 6) if speed_end else None,
@@ -288,7 +290,7 @@ def compile_plan(plan: EditPlan, analysis: Analysis) -> CompileResult:
                       brightness=plan.look.brightness),
     )
     return CompileResult(timeline=timeline, cuts=_cut_reports(cuts, music, fps, [sec.rhythm for sec in plan.sections]), items=reports,
-                         music_start=music.start, notes=notes)
+                         music_start=music.start, notes=notes, fallbacks=fallbacks)
 
 
 def _section_at(plan: EditPlan, t: float) -> SectionPlan:
@@ -298,7 +300,7 @@ def _section_at(plan: EditPlan, t: float) -> SectionPlan:
     return plan.sections[-1]
 
 
-def _reframe(plan: EditPlan, clip: ClipAnalysis, width: int, height: int, notes: list[str]) -> Reframe:
+def _reframe(plan: EditPlan, clip: ClipAnalysis, width: int, height: int, fallbacks: list[str]) -> Reframe:
     video = clip.info.video
     src_aspect = video.display_width / max(1, video.display_height)
     out_aspect = width / height
@@ -306,8 +308,8 @@ def _reframe(plan: EditPlan, clip: ClipAnalysis, width: int, height: int, notes:
     if plan.fit == "crop" and mismatch > 3.5:
         note = f"{clip.info.path}: {video.display_width}x{video.display_height} into {width}x{height} would " \
                f"crop away {100 * (1 - 1 / mismatch):.0f}% of the picture: used a blurred pad instead"
-        if note not in notes:
-            notes.append(note)
+        if note not in fallbacks:
+            fallbacks.append(note)
         return Reframe(mode="blur_pad")
     return Reframe(mode=plan.fit)
 
