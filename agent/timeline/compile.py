@@ -7,6 +7,7 @@ preference and the music's energy, without reusing footage while unused footage 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -263,7 +264,10 @@ def compile_plan(plan: EditPlan, analysis: Analysis) -> CompileResult:
         head_seconds = heads.get(n, 0) / float(fps) * speed
         source_start = entry.cursor + head_seconds
         used = frames_needed / float(fps) * (speed if speed_end is None else (speed + speed_end) / 2)
-        entry.cursor = min(entry.end, entry.cursor + used + 0.25)  # a small gap between uses
+        # Leave a small gap between uses, and keep the cursor on the source's frame grid so that
+        # later items from this shot start on whole frames (and can share a decode run).
+        src_fps = entry.clip.info.video.fps or float(fps)
+        entry.cursor = min(entry.end, entry.cursor + math.ceil((used + 0.25) * src_fps - 1e-6) / src_fps)
         entry.uses += 1
         reframe = _reframe(plan, entry.clip, width, height, fallbacks)
         items.append(ClipItem(source=entry.clip.info.path, source_start=round(source_start, 6),
