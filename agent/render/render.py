@@ -125,16 +125,11 @@ def _frames(timeline: Timeline, sources: _Sources, tmp_dir: Path, warnings: list
         source = sources.get(index)
         incoming = transitions.get(index + 1)
         stop = incoming.start_frame if incoming else item.record_end
-        frames_here: list[tuple[int, bytes]] = []
         for frame in source:
             if position >= stop:
                 break
-            frames_here.append((position, frame))
+            yield position, frame
             position += 1
-            if len(frames_here) >= 8:
-                yield from frames_here
-                frames_here = []
-        yield from frames_here
         if incoming:
             # The frame that broke the loop above is the first of the outgoing run.
             outgoing = [frame] + source.take(incoming.frames - 1)
