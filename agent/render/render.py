@@ -69,7 +69,7 @@ def check_writable(out_path: Path) -> None:
 class _Sources:
     """Each item's frames, from the decode runs (see runs.py), opened as the encoder reaches them."""
 
-    def __init__(self, timeline: Timeline, heads: list[int], tails: list[int], threads: int, tmp_dir: Path):
+    def __init__(self, timeline: Timeline, heads: list[int], tails: list[int], tmp_dir: Path):
         videos = {}
         for path in {item.source for item in timeline.items}:
             info = probe(path, file_hash="-")
@@ -79,7 +79,7 @@ class _Sources:
         keyframes = {path: keyframe_times(path) for path in videos}
         runs, self._placement = plan_runs(timeline, heads, tails, videos, keyframes)
         self._counts = [heads[i] + item.frames + tails[i] for i, item in enumerate(timeline.items)]
-        self.decoder = RunDecoder(timeline, runs, videos, tmp_dir, threads=threads)
+        self.decoder = RunDecoder(timeline, runs, videos, tmp_dir)
         self.runs = len(runs)
         self._open: dict[int, ItemFrames] = {}
 
@@ -173,7 +173,7 @@ def render(timeline: Timeline, out_path: str | Path, *, preview: bool = False, p
         tmp_dir = Path(tmp)
         sources = None
         try:
-            sources = _Sources(tl, heads, tails, threads, tmp_dir)
+            sources = _Sources(tl, heads, tails, tmp_dir)
             audio_path = _render_audio(tl, tmp_dir) if tl.audio else None
             filters = look_filters(tl.look)
             for n, text in enumerate(tl.texts):
