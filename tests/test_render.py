@@ -191,3 +191,9 @@ def test_items_sharing_one_decode_run_in_any_order_are_frame_exact(tmp_path):
     lumas = frame_lumas(render(tl, tmp_path / "out.mp4").path)
     expected = [expected_luma(start + k, step=1) for start in starts for k in range(10)]
     assert np.abs(lumas - np.array(expected)).max() < 2.0
+
+
+def test_timeline_refuses_transitions_longer_than_their_item(numbered):
+    a, b = numbered
+    with pytest.raises(ValueError, match="transitions need"):
+        _timeline(a, b, transitions=[TransitionItem(index=1, cut_frame=12, frames=26)])  # 13 > 12 frames

@@ -135,9 +135,15 @@ class Timeline(_Item):
             if item.record_start != position:
                 raise ValueError(f"item {n} starts at frame {item.record_start}, expected {position}")
             position = item.record_end
+        used = [0] * len(self.items)  # frames of each item that transitions mix away
         for tr in self.transitions:
             if not 1 <= tr.index < len(self.items) or self.items[tr.index].record_start != tr.cut_frame:
                 raise ValueError(f"transition at frame {tr.cut_frame} is not on a cut")
+            used[tr.index - 1] += tr.frames // 2
+            used[tr.index] += tr.frames - tr.frames // 2
+        for n, (item, mixed) in enumerate(zip(self.items, used)):
+            if mixed > item.frames:
+                raise ValueError(f"item {n} lasts {item.frames} frames but its transitions need {mixed}")
         return self
 
     @property
