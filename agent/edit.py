@@ -1,7 +1,8 @@
 """One edit, end to end, without an LLM: analyse → rule plan → compile → render → outputs.
 
 Writes next to the reel: `<name>.otio`, `plan.json`, `timeline.json` and `report.json`. The
-reel itself is written atomically and verified by the renderer; the JSON files atomically too.
+reel itself is written atomically and verified by the renderer; the side files atomically too,
+and only after the reel exists, so an interrupted edit leaves no description of a missing reel.
 """
 
 from __future__ import annotations
@@ -46,16 +47,16 @@ def run_edit(music: str | Path, clips: list[str | Path], prompt: str, out: str |
     compiled = compile_plan(plan, analysis)
     timings["plan_compile_s"] = time.monotonic() - t0
 
-    folder = out.parent
-    write_json(folder / "plan.json", json.loads(plan.model_dump_json()))
-    write_json(folder / "timeline.json", json.loads(compiled.timeline.model_dump_json()))
-    write_otio(compiled.timeline, out.with_suffix(".otio"))
-
     t0 = time.monotonic()
     rendered = render(compiled.timeline, out, preview=preview, preview_height=settings.preview_height,
                       preset=settings.x264_preset, progress=progress)
     timings["render_s"] = time.monotonic() - t0
 
+    # The side files describe the reel, so they are written once the reel exists (each atomically).
+    folder = out.parent
+    write_json(folder / "plan.json", json.loads(plan.model_dump_json()))
+    write_json(folder / "timeline.json", json.loads(compiled.timeline.model_dump_json()))
+    write_otio(compiled.timeline, out.with_suffix(".otio"))
     report = build_report(prompt, plan, compiled, rendered, analysis.music, settings, timings)
     report_path = write_json(folder / "report.json", report)
     return EditOutcome(reel=out, plan=plan, compiled=compiled, rendered=rendered, report=report,
