@@ -168,3 +168,22 @@ def test_output_that_cannot_be_written(demo_media, session_settings, tmp_path):
     blocker.write_text("x")
     with pytest.raises(OutputError, match="file"):
         run_edit(demo_media.music, demo_media.clips[:1], "5 s edit", blocker / "out.mp4", settings=session_settings)
+
+
+def test_sigterm_mid_render_leaves_nothing_behind(demo_media, tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "o" / "reel.mp4"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "run_agent.py"), "--workspace", str(tmp_path / "ws"), "edit",
+                             "--music", str(demo_media.music), "--clips", *map(str, demo_media.clips),
+                             "--prompt", "20 s hype edit", "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(out.parent.glob(".reel.partial*")):
+        time.sleep(0.1)
+    assert list(out.parent.glob(".reel.partial*")), "the render never started"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted" in err
+    assert sorted(p.name for p in out.parent.iterdir()) == []
