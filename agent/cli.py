@@ -66,7 +66,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
     bar, update = _progress_bar("rendering")
     with bar:
         outcome = run_edit(args.music, args.clips, args.prompt, args.output, settings=_settings(args),
-                           preview=args.preview, progress=update)
+                           preview=args.preview, progress=update, exports=tuple(args.export))
     _print_edit_summary(outcome)
     return 0
 
@@ -159,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prompt", required=True)
     p.add_argument("-o", "--output", required=True, help="output .mp4")
     p.add_argument("--preview", action="store_true", help="fast low-resolution render")
+    p.add_argument("--export", nargs="*", default=[], choices=("fcpxml", "edl"),
+                   help="also write FCP XML (<name>.xml) and/or CMX EDL (<name>.edl) beside the .otio")
     p.set_defaults(func=cmd_edit)
 
     p = sub.add_parser("demo", help="synthesise example media and edit it")

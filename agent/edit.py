@@ -17,7 +17,7 @@ from agent.config import Settings
 from agent.media.analyze import analyze
 from agent.render.render import Progress, RenderResult, check_writable, render
 from agent.timeline.compile import CompileResult, compile_plan
-from agent.timeline.otio import write_otio
+from agent.timeline.otio import write_edl, write_fcp_xml, write_otio
 from agent.timeline.plan import EditPlan
 
 @dataclass
@@ -32,7 +32,8 @@ class EditOutcome:
 
 def run_edit(music: str | Path, clips: list[str | Path], prompt: str, out: str | Path, *,
              settings: Settings, preview: bool = False, progress: Progress | None = None,
-             plan: EditPlan | None = None) -> EditOutcome:
+             plan: EditPlan | None = None, exports: tuple[str, ...] = ()) -> EditOutcome:
+    """`exports`: extra interchange files beside the .otio: "fcpxml" (<name>.xml), "edl" (<name>.edl)."""
     from agent.brain.rules import plan_edit
 
     out = Path(out)
@@ -57,6 +58,10 @@ def run_edit(music: str | Path, clips: list[str | Path], prompt: str, out: str |
     write_json(folder / "plan.json", json.loads(plan.model_dump_json()))
     write_json(folder / "timeline.json", json.loads(compiled.timeline.model_dump_json()))
     write_otio(compiled.timeline, out.with_suffix(".otio"))
+    if "fcpxml" in exports:
+        write_fcp_xml(compiled.timeline, out.with_suffix(".xml"))
+    if "edl" in exports:
+        write_edl(compiled.timeline, out.with_suffix(".edl"))
     report = build_report(prompt, plan, compiled, rendered, analysis.music, settings, timings)
     report_path = write_json(folder / "report.json", report)
     return EditOutcome(reel=out, plan=plan, compiled=compiled, rendered=rendered, report=report,

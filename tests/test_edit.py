@@ -75,9 +75,10 @@ def test_music_on_true_beats_every_beat_not_every_other(demo_media, session_sett
 def test_cli_demo_style_edit_and_analyze(demo_media, tmp_path):
     result = _cli("--workspace", str(tmp_path / "ws"), "edit", "--music", str(demo_media.music), "--clips",
                   *map(str, demo_media.clips[:3]), "--prompt", "8 second travel video, square, crossfades",
-                  "-o", str(tmp_path / "o" / "travel.mp4"), "--preview", cwd=tmp_path)
+                  "-o", str(tmp_path / "o" / "travel.mp4"), "--preview", "--export", "fcpxml", "edl", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "o" / "travel.otio").exists()
+    for name in ("travel.otio", "travel.xml", "travel.edl"):
+        assert (tmp_path / "o" / name).stat().st_size > 0, name
     plan = json.loads((tmp_path / "o" / "plan.json").read_text())
     assert plan["aspect"] == "1:1" and plan["duration"] == 8
     timeline = json.loads((tmp_path / "o" / "timeline.json").read_text())
