@@ -636,7 +636,7 @@ def probe_summary(path: Path) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
-def run(out_dir: Path, renderers: tuple[str, ...] = RENDERERS, quick: bool = False, repeats: int = 1) -> dict:
+def run(out_dir: Path, renderers: tuple[str, ...] = RENDERERS, quick: bool = False, repeats: int = 2) -> dict:
     """Render the benchmark edit with each renderer (`repeats` rounds, interleaved), check every
     output, write render.json / render.png into out_dir, print a table, return the results."""
     out_dir = Path(out_dir)
