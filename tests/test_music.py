@@ -244,3 +244,11 @@ def test_madmom_latency_on_click_trains(bpm):
     beats = np.array(track_beats(signal, sr, "madmom").beats)
     offsets = [beats[np.argmin(np.abs(beats - t))] - t for t in onsets if 5 < t < 28]
     assert abs(np.median(offsets)) <= 0.003
+
+
+def test_neighbouring_sections_never_share_a_label(tmp_path):
+    path = tmp_path / "drop.wav"
+    synth_drum_track(path, 128.0, 40.0, drop_at=12.0)
+    sections = analyze_music(path).sections
+    assert sections and all(a.label != b.label for a, b in zip(sections, sections[1:]))
+    assert sections[0].start == 0.0 and all(abs(a.end - b.start) < 1e-6 for a, b in zip(sections, sections[1:]))

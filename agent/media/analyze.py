@@ -20,7 +20,7 @@ from agent.errors import EmptyMediaError, MediaError
 from agent.media.models import Analysis, ClipAnalysis, MediaInfo, MusicAnalysis
 from agent.media.probe import probe
 
-CACHE_VERSION = {"music": 2, "shots": 2}
+CACHE_VERSION = {"music": 3, "shots": 2}
 
 
 class _ShotsEntry(BaseModel):

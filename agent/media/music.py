@@ -430,7 +430,21 @@ def find_sections(energy: np.ndarray, hop: float, downbeats: list[float], durati
             if downbeats:
                 t = min(downbeats, key=lambda d: abs(d - t))
             drops.append(round(float(t), 4))
-    return sections, drops
+    return _merge_alike(sections), drops
+
+
+def _merge_alike(sections: list[Section]) -> list[Section]:
+    """Neighbouring sections with the same label are one section (energy: time-weighted mean)."""
+    merged: list[Section] = []
+    for section in sections:
+        if merged and merged[-1].label == section.label:
+            a = merged[-1]
+            weight_a, weight_b = a.end - a.start, section.end - section.start
+            energy = (a.energy * weight_a + section.energy * weight_b) / max(weight_a + weight_b, 1e-9)
+            merged[-1] = Section(start=a.start, end=section.end, label=a.label, energy=round(energy, 4))
+        else:
+            merged.append(section)
+    return merged
 
 
 # ---------------------------------------------------------------------------- entry point
