@@ -13,7 +13,9 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,13 +72,17 @@ class _Sources:
     """Each item's frames, from the decode runs (see runs.py), opened as the encoder reaches them."""
 
     def __init__(self, timeline: Timeline, heads: list[int], tails: list[int], tmp_dir: Path):
+        uses = Counter(item.source for item in timeline.items)
+        paths = sorted(uses)
+        with ThreadPoolExecutor(max_workers=4) as pool:  # ffprobe processes, side by side
+            infos = dict(zip(paths, pool.map(lambda path: probe(path, file_hash="-"), paths)))
+            shared = [path for path in paths if uses[path] > 1]  # only these can share a run
+            keyframes = dict(zip(shared, pool.map(keyframe_times, shared)))
         videos = {}
-        for path in {item.source for item in timeline.items}:
-            info = probe(path, file_hash="-")
+        for path, info in infos.items():
             if info.video is None:
                 raise RenderError(f"{path}: has no video stream to render")
             videos[path] = info.video
-        keyframes = {path: keyframe_times(path) for path in videos}
         runs, self._placement = plan_runs(timeline, heads, tails, videos, keyframes)
         self._counts = [heads[i] + item.frames + tails[i] for i, item in enumerate(timeline.items)]
         self.decoder = RunDecoder(timeline, runs, videos, tmp_dir)
