@@ -23,6 +23,7 @@ from agent.errors import OutputError, RenderError
 from agent.media.probe import probe
 from agent.render import effects as fx
 from agent.render.ffmpeg_graph import audio_args, encoder_args, look_filters, text_filter
+from agent.render.glsl import GLSLEngine
 from agent.render.runs import ItemFrames, RunDecoder, keyframe_times, plan_runs
 from agent.render.transitions import blend
 from agent.render.verify import verify_output
@@ -122,7 +123,7 @@ def _effects_by_frame(effects: list[EffectItem]) -> dict[int, list[EffectItem]]:
     return table
 
 
-def _frames(timeline: Timeline, sources: _Sources, tmp_dir: Path, warnings: list[str]):
+def _frames(timeline: Timeline, sources: _Sources, tmp_dir: Path, warnings: list[str], engine: GLSLEngine):
     """Yield the reel's frames in order: items, transitions mixed in, effects applied."""
     tl = timeline
     transitions = {tr.index: tr for tr in tl.transitions}
@@ -141,7 +142,8 @@ def _frames(timeline: Timeline, sources: _Sources, tmp_dir: Path, warnings: list
             outgoing = [frame] + source.take(incoming.frames - 1)
             following = sources.get(index + 1)
             mixed = blend(outgoing, following.take(incoming.frames), width=tl.width, height=tl.height,
-                          fps=tl.fps, name=incoming.name, expr=incoming.expr, tmp_dir=tmp_dir)
+                          fps=tl.fps, name=incoming.name, expr=incoming.expr, tmp_dir=tmp_dir,
+                          shader=incoming.shader, params=incoming.params, engine=engine)
             for frame in mixed:
                 yield position, frame
                 position += 1
@@ -178,6 +180,7 @@ def render(timeline: Timeline, out_path: str | Path, *, preview: bool = False, p
     with tempfile.TemporaryDirectory(prefix="reelwright-render-") as tmp:
         tmp_dir = Path(tmp)
         sources = None
+        engine = GLSLEngine()  # its GL context starts only if a GLSL span comes up
         try:
             sources = _Sources(tl, heads, tails, tmp_dir)
             audio_path = _render_audio(tl, tmp_dir) if tl.audio else None
@@ -188,7 +191,7 @@ def render(timeline: Timeline, out_path: str | Path, *, preview: bool = False, p
                 filters.append(text_filter(text, textfile, tl.height))
             args = encoder_args(tl, partial, audio_path=audio_path, video_filters=filters,
                                 preset=preset, crf=crf, threads=threads)
-            _encode(args, _apply(_frames(tl, sources, tmp_dir, warnings), _effects_by_frame(tl.effects),
+            _encode(args, _apply(_frames(tl, sources, tmp_dir, warnings, engine), _effects_by_frame(tl.effects),
                                  tl.width, tl.height), tl.frame_count, progress)
             verify_output(partial, width=tl.width, height=tl.height, fps=tl.fps, frames=tl.frame_count,
                           audio=tl.audio is not None)
@@ -196,6 +199,7 @@ def render(timeline: Timeline, out_path: str | Path, *, preview: bool = False, p
         finally:
             if sources is not None:
                 sources.close()
+            engine.close()
             partial.unlink(missing_ok=True)
     return RenderResult(path=out_path, frames=tl.frame_count, duration=tl.duration, width=tl.width,
                         height=tl.height, fps=float(tl.fps), seconds=time.monotonic() - started,

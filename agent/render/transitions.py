@@ -12,6 +12,7 @@ import numpy as np
 
 from agent.errors import RenderError
 from agent.render.ffmpeg_graph import fps_arg
+from agent.render.glsl import GLSLEngine, rgb_to_yuv420, yuv420_to_rgb
 
 XFADE_TRANSITIONS = frozenset("""
 fade wipeleft wiperight wipeup wipedown slideleft slideright slideup slidedown circlecrop rectcrop
@@ -49,14 +50,32 @@ def crossfade(outgoing: list[bytes], incoming: list[bytes]) -> list[bytes]:
 
 
 def blend(outgoing: list[bytes], incoming: list[bytes], *, width: int, height: int, fps: Fraction,
-          name: str, expr: str | None, tmp_dir: Path) -> list[bytes]:
+          name: str, expr: str | None, tmp_dir: Path, shader: str | None = None,
+          params: dict | None = None, engine: GLSLEngine | None = None) -> list[bytes]:
     """Mix two equally long frame runs; frame j mixes A[j] and B[j] at progress (j + 1) / (n + 1)."""
     count = len(outgoing)
     if count != len(incoming) or count < 2:
         raise RenderError(f"transition needs two runs of equal length >= 2, got {count} and {len(incoming)}")
     if name == "fade":
         return crossfade(outgoing, incoming)
+    if name == "glsl":
+        if not shader:
+            raise RenderError("a glsl transition needs its shader source")
+        return glsl_blend(outgoing, incoming, width=width, height=height, shader=shader, params=params or {},
+                          engine=engine)
     return xfade(outgoing, incoming, width=width, height=height, fps=fps, name=name, expr=expr, tmp_dir=tmp_dir)
+
+
+def glsl_blend(outgoing: list[bytes], incoming: list[bytes], *, width: int, height: int, shader: str,
+               params: dict, engine: GLSLEngine | None) -> list[bytes]:
+    """A gl-transitions shader over the two runs; only these frames make the trip to RGB and GL."""
+    engine = engine or GLSLEngine()
+    out = []
+    for a, b, progress in zip(outgoing, incoming, progress_weights(len(outgoing))):
+        mixed = engine.transition(shader, yuv420_to_rgb(a, width, height), yuv420_to_rgb(b, width, height),
+                                  progress, params)
+        out.append(rgb_to_yuv420(mixed))
+    return out
 
 
 def xfade(outgoing: list[bytes], incoming: list[bytes], *, width: int, height: int, fps: Fraction,

@@ -62,8 +62,10 @@ class TransitionItem(_Item):
     index: int = Field(ge=1)
     cut_frame: int
     frames: int = Field(ge=2)
-    name: str = "fade"  # an xfade transition name, or "custom"
+    name: str = "fade"  # an xfade transition name, "custom" (xfade expression) or "glsl"
     expr: str | None = None  # xfade expression when name == "custom"
+    shader: str | None = None  # gl-transitions GLSL source when name == "glsl"
+    params: dict[str, float | list[float]] = Field(default_factory=dict)  # the shader's uniforms
 
     @property
     def start_frame(self) -> int:

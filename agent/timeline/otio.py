@@ -317,12 +317,14 @@ def from_otio(otio_timeline: otio.schema.Timeline) -> Timeline:
             name = tr.name
         else:
             name = "fade"
-        transitions.append((index, frames, name, tr_meta.get("expr")))
+        # The shader and its parameters travel in our metadata (other tools see a Custom transition).
+        extra = {key: tr_meta[key] for key in ("expr", "shader", "params") if tr_meta.get(key) is not None}
+        transitions.append((index, frames, name, extra))
 
     items = [_clip_item(clip, start, end, shift, rate) for clip, start, end, shift in entries]
     transitions = [
-        TransitionItem(index=index, cut_frame=items[index].record_start, frames=frames, name=name, expr=expr)
-        for index, frames, name, expr in transitions
+        TransitionItem(index=index, cut_frame=items[index].record_start, frames=frames, name=name, **extra)
+        for index, frames, name, extra in transitions
     ]
 
     audio = _audio_from_tracks(

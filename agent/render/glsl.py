@@ -1,0 +1,258 @@
+"""GLSL engine: gl-transitions-style transitions and `vec4 effect(vec2 uv)` effects on frames.
+
+moderngl on a headless EGL context (llvmpipe here, a real GPU where present: same code). The
+context is created on first use, never at import. Frames are RGB uint8 arrays (H, W, 3), top row
+first; GL's origin is bottom-left, so frames are flipped on upload and read-back, and a shader's
+`uv.y = 0` is the bottom of the picture, as gl-transitions expect.
+
+Contracts:
+- transition: the gl-transitions convention, `vec4 transition(vec2 uv)` with `getFromColor`,
+  `getToColor`, `progress` (0..1) and `ratio` (width / height); parameters are uniforms whose
+  defaults come from `// = value` comments, so community shaders load unchanged;
+- effect: `vec4 effect(vec2 uv)` with `getColor`, `time` (seconds into the span), `progress`
+  (0..1 over the span), `ratio`, `resolution`, and the audio uniforms `beat` (phase 0..1 in the
+  beat), `downbeat` (phase 0..1 in the bar) and `energy` (0..1).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from agent.errors import ReelwrightError
+
+_VERTEX = """#version 330
+in vec2 in_pos;
+out vec2 v_uv;
+void main() {
+    v_uv = (in_pos + 1.0) * 0.5;
+    gl_Position = vec4(in_pos, 0.0, 1.0);
+}
+"""
+
+_COMMON = """#version 330
+#define texture2D texture
+uniform float progress;
+uniform float ratio;
+in vec2 v_uv;
+out vec4 fragColor;
+"""
+
+_TRANSITION_HEAD = _COMMON + """
+uniform sampler2D from_tex;
+uniform sampler2D to_tex;
+vec4 getFromColor(vec2 uv) { return texture(from_tex, uv); }
+vec4 getToColor(vec2 uv) { return texture(to_tex, uv); }
+"""
+
+_EFFECT_HEAD = _COMMON + """
+uniform sampler2D src_tex;
+uniform float time;
+uniform float beat;
+uniform float downbeat;
+uniform float energy;
+uniform vec2 resolution;
+vec4 getColor(vec2 uv) { return texture(src_tex, uv); }
+"""
+
+_TRANSITION_MAIN = "\nvoid main() { fragColor = vec4(transition(v_uv).rgb, 1.0); }\n"
+_EFFECT_MAIN = "\nvoid main() { fragColor = vec4(effect(v_uv).rgb, 1.0); }\n"
+
+# Uniforms the engine provides; everything else a shader declares is one of its parameters.
+ENGINE_UNIFORMS = frozenset({"progress", "ratio", "from_tex", "to_tex", "src_tex", "time", "beat",
+                             "downbeat", "energy", "resolution"})
+_UNIFORM = re.compile(r"^\s*uniform\s+(\w+)\s+(\w+)\s*;[ \t]*(?://\s*=\s*(.+?))?\s*$", re.M)
+_SIZES = {"float": 1, "int": 1, "bool": 1, "vec2": 2, "vec3": 3, "vec4": 4, "ivec2": 2, "ivec3": 3, "ivec4": 4}
+
+
+class ShaderError(ReelwrightError):
+    """A shader that does not compile or does not follow its contract; the message says why."""
+
+
+@dataclass(frozen=True)
+class Uniform:
+    name: str
+    type: str
+    default: tuple[float, ...]
+
+
+def _parse_default(text: str | None, gl_type: str) -> tuple[float, ...]:
+    size = _SIZES.get(gl_type)
+    if size is None:
+        raise ShaderError(f"uniform type {gl_type!r} is not supported (use float, int, bool, vecN or ivecN)")
+    if not text:
+        return (0.0,) * size
+    text = text.strip().rstrip(";")
+    if text in ("true", "false"):
+        return (1.0 if text == "true" else 0.0,)
+    numbers = [float(n) for n in re.findall(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", text.split("(", 1)[-1])]
+    if len(numbers) == 1 and size > 1:  # vec2(0.5) means (0.5, 0.5)
+        numbers *= size
+    if len(numbers) != size:
+        raise ShaderError(f"default {text!r} does not fit a {gl_type}")
+    return tuple(numbers)
+
+
+def shader_uniforms(source: str) -> list[Uniform]:
+    """The shader's own parameters, with defaults from their `// = value` comments."""
+    found = []
+    for gl_type, name, default in _UNIFORM.findall(source):
+        if name in ENGINE_UNIFORMS or gl_type.startswith("sampler"):
+            continue
+        found.append(Uniform(name=name, type=gl_type, default=_parse_default(default or None, gl_type)))
+    return found
+
+
+@dataclass
+class _Program:
+    program: Any
+    uniforms: list[Uniform]
+    kind: str
+    params: dict[str, tuple[float, ...]] = field(default_factory=dict)
+
+
+class GLSLEngine:
+    """Compiles shaders and renders them; one GL context per engine, created on first use."""
+
+    def __init__(self) -> None:
+        self._ctx = None
+        self._vbo = None
+        self._programs: dict[tuple[str, str], _Program] = {}
+
+    @property
+    def ctx(self):
+        if self._ctx is None:
+            import moderngl
+
+            try:
+                self._ctx = moderngl.create_standalone_context(backend="egl")
+            except Exception as exc:  # no EGL/GL driver: say what to install
+                raise ShaderError(f"no OpenGL context ({exc}); install libegl1 libgl1-mesa-dri libegl-mesa0 "
+                                  f"(make demo does)") from exc
+            quad = np.array([-1, -1, 1, -1, -1, 1, 1, 1], dtype="f4")
+            self._vbo = self._ctx.buffer(quad.tobytes())
+        return self._ctx
+
+    @property
+    def renderer(self) -> str:
+        return self.ctx.info["GL_RENDERER"]
+
+    def compile(self, source: str, kind: str) -> _Program:
+        """Compile a transition or effect; ShaderError carries the compiler's message."""
+        key = (kind, source)
+        if key in self._programs:
+            return self._programs[key]
+        if kind == "transition":
+            if not re.search(r"\bvec4\s+transition\s*\(", source):
+                raise ShaderError("a transition must define vec4 transition(vec2 uv)")
+            fragment = _TRANSITION_HEAD + source + _TRANSITION_MAIN
+        elif kind == "effect":
+            if not re.search(r"\bvec4\s+effect\s*\(", source):
+                raise ShaderError("an effect must define vec4 effect(vec2 uv)")
+            fragment = _EFFECT_HEAD + source + _EFFECT_MAIN
+        else:
+            raise ValueError(f"kind must be 'transition' or 'effect', not {kind!r}")
+        uniforms = shader_uniforms(source)
+        try:
+            program = self.ctx.program(vertex_shader=_VERTEX, fragment_shader=fragment)
+        except Exception as exc:
+            head_lines = (_TRANSITION_HEAD if kind == "transition" else _EFFECT_HEAD).count("\n")
+            raise ShaderError(f"shader does not compile: {_shift_lines(str(exc), head_lines)}") from exc
+        compiled = _Program(program=program, uniforms=uniforms, kind=kind)
+        self._programs[key] = compiled
+        return compiled
+
+    def _texture(self, frame: np.ndarray):
+        h, w = frame.shape[:2]
+        texture = self.ctx.texture((w, h), 3, np.ascontiguousarray(frame[::-1]).tobytes())
+        texture.repeat_x = texture.repeat_y = False  # clamp to edge, as gl-transitions do
+        return texture
+
+    def _draw(self, compiled: _Program, size: tuple[int, int], values: dict[str, Any]) -> np.ndarray:
+        w, h = size
+        program = compiled.program
+        for uniform in compiled.uniforms:
+            if uniform.name in program:
+                value = values.get(uniform.name, uniform.default)
+                value = tuple(value) if isinstance(value, (list, tuple)) else (value,)
+                program[uniform.name].value = value[0] if len(value) == 1 else value
+        for name in ("progress", "ratio", "time", "beat", "downbeat", "energy"):
+            if name in program and name in values:
+                program[name].value = float(values[name])
+        if "resolution" in program:
+            program["resolution"].value = (float(w), float(h))
+        fbo = self.ctx.simple_framebuffer((w, h), components=3)
+        try:
+            fbo.use()
+            vao = self.ctx.simple_vertex_array(program, self._vbo, "in_pos")
+            vao.render(mode=self.ctx.TRIANGLE_STRIP)
+            data = fbo.read(components=3, alignment=1)
+            vao.release()
+        finally:
+            fbo.release()
+        return np.frombuffer(data, np.uint8).reshape(h, w, 3)[::-1].copy()
+
+    def transition(self, source: str, from_frame: np.ndarray, to_frame: np.ndarray, progress: float,
+                   params: dict[str, Any] | None = None) -> np.ndarray:
+        compiled = self.compile(source, "transition")
+        h, w = from_frame.shape[:2]
+        a, b = self._texture(from_frame), self._texture(to_frame)
+        try:
+            a.use(0)
+            b.use(1)
+            for name, unit in (("from_tex", 0), ("to_tex", 1)):
+                if name in compiled.program:
+                    compiled.program[name].value = unit
+            return self._draw(compiled, (w, h), {**(params or {}), "progress": progress, "ratio": w / h})
+        finally:
+            a.release()
+            b.release()
+
+    def effects(self, frame: np.ndarray, layers: list[tuple[str, dict[str, Any]]]) -> np.ndarray:
+        """Apply effect layers in order; each layer is (source, uniform values incl. time/progress)."""
+        h, w = frame.shape[:2]
+        for source, values in layers:
+            compiled = self.compile(source, "effect")
+            texture = self._texture(frame)
+            try:
+                texture.use(0)
+                if "src_tex" in compiled.program:
+                    compiled.program["src_tex"].value = 0
+                frame = self._draw(compiled, (w, h), {"progress": 0.0, "time": 0.0, "beat": 0.0, "downbeat": 0.0,
+                                                      "energy": 0.0, **values, "ratio": w / h})
+            finally:
+                texture.release()
+        return frame
+
+    def close(self) -> None:
+        for compiled in self._programs.values():
+            compiled.program.release()
+        self._programs.clear()
+        if self._ctx is not None:
+            self._ctx.release()
+            self._ctx = None
+
+
+def _shift_lines(message: str, offset: int) -> str:
+    """Compiler messages count lines from the engine's header: count them in the person's source."""
+    def fix(match: re.Match[str]) -> str:
+        line = int(match.group(2)) - offset
+        return f"{match.group(1)}{max(line, 1)}{match.group(3)}"
+
+    return re.sub(r"(\d+:)(\d+)(\()", fix, message).strip()
+
+
+def yuv420_to_rgb(frame: bytes, width: int, height: int) -> np.ndarray:
+    import cv2
+
+    yuv = np.frombuffer(frame, np.uint8).reshape(height * 3 // 2, width)
+    return cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420)
+
+
+def rgb_to_yuv420(rgb: np.ndarray) -> bytes:
+    import cv2
+
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420).tobytes()
