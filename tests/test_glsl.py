@@ -112,3 +112,26 @@ def test_glsl_transitions_survive_the_otio_round_trip():
                   transitions=[TransitionItem(index=1, cut_frame=20, frames=6, name="glsl", shader=WIPE_RIGHT,
                                               params={"smoothness": 0.2})])
     assert from_otio(to_otio(tl)) == tl
+
+
+BEAT_FLASH = """
+uniform float strength; // = 1.0
+vec4 effect(vec2 uv) { return mix(getColor(uv), vec4(1.0), strength * (1.0 - beat)); }
+"""
+
+
+def test_glsl_effect_follows_the_beat_in_a_render(engine, tmp_path: Path):
+    """An effect driven by the `beat` uniform brightens frames on the beat more than between."""
+    from agent.render.render import music_uniforms
+    from agent.timeline.model import EffectItem
+
+    src = make_numbered_clip(tmp_path / "flat.mp4", 60, step=0, offset=60)  # every frame luma 76
+    effect = EffectItem(kind="glsl", start_frame=0, end_frame=30, shader=BEAT_FLASH, params={"strength": 0.8})
+    tl = Timeline(fps_num=30, fps_den=1, width=320, height=180, effects=[effect],
+                  items=[ClipItem(source=str(src), source_start=0.0, record_start=0, record_end=40)],
+                  beats=[0.0, 0.5, 1.0], downbeats=[0.0])
+    assert music_uniforms(tl, effect, 15)["beat"] == pytest.approx(0.0)
+    assert music_uniforms(tl, effect, 22)["beat"] == pytest.approx(7 / 15)
+    lumas = frame_lumas(render(tl, tmp_path / "beat.mp4").path)
+    assert lumas[15] > 200 and lumas[14] < lumas[15] - 60  # on the beat vs just before it
+    assert abs(lumas[35] - 76) < 2  # outside the effect span: untouched

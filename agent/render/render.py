@@ -8,6 +8,7 @@ look and text overlays, and muxes the pre-rendered, loudness-normalised music.
 
 from __future__ import annotations
 
+import bisect
 import os
 import subprocess
 import tempfile
@@ -23,7 +24,7 @@ from agent.errors import OutputError, RenderError
 from agent.media.probe import probe
 from agent.render import effects as fx
 from agent.render.ffmpeg_graph import audio_args, encoder_args, look_filters, text_filter
-from agent.render.glsl import GLSLEngine
+from agent.render.glsl import GLSLEngine, rgb_to_yuv420, yuv420_to_rgb
 from agent.render.runs import ItemFrames, RunDecoder, keyframe_times, plan_runs
 from agent.render.transitions import blend
 from agent.render.verify import verify_output
@@ -155,10 +156,39 @@ def _frames(timeline: Timeline, sources: _Sources, tmp_dir: Path, warnings: list
             done.close()
 
 
-def _apply(stream, per_frame: dict[int, list[EffectItem]], width: int, height: int):
+def _phase(times: list[float], t: float) -> float:
+    """Where t sits between the grid times around it, 0..1 (0 before the first or after the last)."""
+    i = bisect.bisect_right(times, t) - 1
+    if i < 0 or i + 1 >= len(times):
+        return 0.0
+    return (t - times[i]) / (times[i + 1] - times[i])
+
+
+def music_uniforms(timeline: Timeline, effect: EffectItem, frame_no: int) -> dict[str, float]:
+    """The uniforms a GLSL effect sees at one frame: its own time and progress, and the music's."""
+    t = frame_no / float(timeline.fps)
+    span = max(1, effect.end_frame - effect.start_frame)
+    energy = 0.0
+    if timeline.energy:
+        energy = timeline.energy[min(int(t / timeline.energy_hop), len(timeline.energy) - 1)]
+    return {"time": (frame_no - effect.start_frame) / float(timeline.fps),
+            "progress": (frame_no - effect.start_frame) / span,
+            "beat": _phase(timeline.beats, t), "downbeat": _phase(timeline.downbeats, t), "energy": energy}
+
+
+def _apply(stream, timeline: Timeline, engine: GLSLEngine):
+    """Effects on just the frames they cover: built-ins on the yuv planes, then GLSL layers."""
+    per_frame = _effects_by_frame(timeline.effects)
+    width, height = timeline.width, timeline.height
     for position, frame in stream:
         active = per_frame.get(position)
-        yield fx.apply_effects(frame, position, active, width, height) if active else frame
+        if active:
+            frame = fx.apply_effects(frame, position, [e for e in active if e.kind != "glsl"], width, height)
+            layers = [(e.shader, {**e.params, **music_uniforms(timeline, e, position)})
+                      for e in active if e.kind == "glsl"]
+            if layers:
+                frame = rgb_to_yuv420(engine.effects(yuv420_to_rgb(frame, width, height), layers))
+        yield frame
 
 
 def render(timeline: Timeline, out_path: str | Path, *, preview: bool = False, preview_height: int = 360,
@@ -191,8 +221,8 @@ def render(timeline: Timeline, out_path: str | Path, *, preview: bool = False, p
                 filters.append(text_filter(text, textfile, tl.height))
             args = encoder_args(tl, partial, audio_path=audio_path, video_filters=filters,
                                 preset=preset, crf=crf, threads=threads)
-            _encode(args, _apply(_frames(tl, sources, tmp_dir, warnings, engine), _effects_by_frame(tl.effects),
-                                 tl.width, tl.height), tl.frame_count, progress)
+            _encode(args, _apply(_frames(tl, sources, tmp_dir, warnings, engine), tl, engine), tl.frame_count,
+                    progress)
             verify_output(partial, width=tl.width, height=tl.height, fps=tl.fps, frames=tl.frame_count,
                           audio=tl.audio is not None)
             os.replace(partial, out_path)

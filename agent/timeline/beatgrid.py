@@ -50,6 +50,19 @@ class ReelMusic:
         return float(np.mean(values)) if values else 0.5
 
 
+def reel_energy(reel: ReelMusic, music: MusicAnalysis, duration: float) -> list[float]:
+    """The song's energy envelope as it plays on the reel, at the song's own hop."""
+    if not music.energy:
+        return []
+    out = []
+    for k in range(int(duration / music.energy_hop) + 1):
+        t = k * music.energy_hop
+        seg = next((s for s in reel.segments if s.record_start <= t < s.record_start + s.duration), reel.segments[-1])
+        index = int((seg.source_start + t - seg.record_start) / music.energy_hop)
+        out.append(round(float(music.energy[min(index, len(music.energy) - 1)]), 4))
+    return out
+
+
 def _snap_to_downbeat(music: MusicAnalysis, t: float) -> float:
     candidates = [d for d in music.downbeats if d <= t + 1e-6] or music.downbeats[:1]
     return candidates[-1] if candidates else t

@@ -15,7 +15,7 @@ import numpy as np
 
 from agent.errors import PlanError
 from agent.media.models import Analysis, ClipAnalysis, Shot
-from agent.timeline.beatgrid import ReelBeat, ReelMusic, place_music
+from agent.timeline.beatgrid import ReelBeat, ReelMusic, place_music, reel_energy
 from agent.timeline.model import (AudioTrack, ClipItem, EffectItem, LookItem, Reframe, TextItem, Timeline,
                                   TransitionItem)
 from agent.timeline.plan import ASPECT_RATIOS, RHYTHM_BEATS, EditPlan, SectionPlan
@@ -292,6 +292,10 @@ def compile_plan(plan: EditPlan, analysis: Analysis) -> CompileResult:
                          fade_out=plan.audio_fade_out, loudness_lufs=plan.loudness_lufs),
         look=LookItem(name=plan.look.name, contrast=plan.look.contrast, saturation=plan.look.saturation,
                       brightness=plan.look.brightness),
+        beats=[round(b.time, 6) for b in music.beats if b.time < plan.duration],
+        downbeats=[round(b.time, 6) for b in music.beats if b.position == 1 and b.time < plan.duration],
+        energy=reel_energy(music, analysis.music, plan.duration),
+        energy_hop=analysis.music.energy_hop,
     )
     return CompileResult(timeline=timeline, cuts=_cut_reports(cuts, music, fps, [sec.rhythm for sec in plan.sections]), items=reports,
                          music_start=music.start, notes=notes, fallbacks=fallbacks)

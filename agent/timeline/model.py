@@ -77,11 +77,22 @@ class TransitionItem(_Item):
 
 
 class EffectItem(_Item):
-    kind: Literal["flash", "zoom_punch", "shake"]
+    """A built-in effect, or a GLSL `vec4 effect(vec2 uv)` shader (kind "glsl") that sees the
+    span's time and progress and the music's beat phase, bar phase and energy."""
+
+    kind: Literal["flash", "zoom_punch", "shake", "glsl"]
     start_frame: int = Field(ge=0)
     end_frame: int
     intensity: float = Field(0.6, ge=0, le=1)
     seed: int = 0
+    shader: str | None = None
+    params: dict[str, float | list[float]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _shader_for_glsl(self) -> "EffectItem":
+        if self.kind == "glsl" and not self.shader:
+            raise ValueError("a glsl effect needs its shader source")
+        return self
 
 
 class TextItem(_Item):
@@ -127,6 +138,11 @@ class Timeline(_Item):
     texts: list[TextItem] = Field(default_factory=list)
     audio: AudioTrack | None = None
     look: LookItem = Field(default_factory=LookItem)
+    # The music as effects feel it, in reel seconds (audio-reactive GLSL uniforms).
+    beats: list[float] = Field(default_factory=list)
+    downbeats: list[float] = Field(default_factory=list)
+    energy: list[float] = Field(default_factory=list)  # 0..1, one value every energy_hop seconds
+    energy_hop: float = 0.05
 
     @model_validator(mode="after")
     def _contiguous(self) -> "Timeline":

@@ -160,6 +160,8 @@ def to_otio(timeline: Timeline, *, name: str = "reel") -> otio.schema.Timeline:
                 "texts": [t.model_dump(mode="json") for t in timeline.texts],
                 "look": timeline.look.model_dump(mode="json"),
                 "audio": audio_meta,
+                "music": {"beats": timeline.beats, "downbeats": timeline.downbeats, "energy": timeline.energy,
+                          "energy_hop": timeline.energy_hop},
             }
         },
     )
@@ -341,6 +343,7 @@ def from_otio(otio_timeline: otio.schema.Timeline) -> Timeline:
         texts=[TextItem(**t) for t in meta.get("texts", [])],
         audio=audio,
         look=LookItem(**meta["look"]) if meta.get("look") else LookItem(),
+        **(meta.get("music") or {}),
     )
 
 
