@@ -147,6 +147,44 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0 if result is not None else 1
 
 
+def cmd_tools(args: argparse.Namespace) -> int:
+    from agent.tools.library import ToolError, check_glsl, import_gl_transition, library_dirs, load_library
+
+    settings = _settings(args)
+    if args.tools_command == "import":
+        tool = import_gl_transition(args.path, settings.workspace / "tools", tool_id=args.id)
+        print(f"imported {tool.spec.id} into {tool.folder} ({len(tool.spec.params)} parameter(s), "
+              f"{tool.spec.validation.ms_per_frame_720p} ms per 720p frame)")
+        return 0
+    tools, problems = load_library(library_dirs(settings.workspace))
+    for problem in problems:
+        print(f"broken tool: {problem}", file=sys.stderr)
+    if args.tools_command == "list":
+        for tool in sorted(tools.values(), key=lambda t: t.spec.id):
+            state = "ok" if tool.spec.validation and tool.spec.validation.ok else "unvalidated"
+            print(f"{tool.spec.id:28} {tool.spec.kind:18} {state:12} {tool.spec.description}")
+        print(f"{len(tools)} tool(s)" + (f", {len(problems)} broken" if problems else ""))
+    elif args.tools_command == "show":
+        if args.id not in tools:
+            raise ToolError(f"no tool {args.id!r}; `reelwright tools list` shows them")
+        print(tools[args.id].spec.model_dump_json(indent=2))
+    elif args.tools_command == "test":
+        chosen = list(tools.values()) if args.all else [tools[i] for i in args.ids if i in tools]
+        missing = [] if args.all else [i for i in args.ids if i not in tools]
+        failed = len(missing)
+        for name in missing:
+            print(f"{name}: no such tool", file=sys.stderr)
+        for tool in chosen:
+            if not tool.spec.kind.startswith("glsl"):
+                print(f"{tool.spec.id:28} skipped (ffmpeg tools are checked by the sandbox, not yet here)")
+                continue
+            verdict = check_glsl(tool.source, tool.spec.kind.removeprefix("glsl-"))
+            failed += not verdict.ok
+            print(f"{tool.spec.id:28} {'ok' if verdict.ok else 'FAILED: ' + verdict.reason}")
+        return 1 if failed or problems else 0
+    return 1 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelwright", description="Autonomous beat-synced video editor")
     parser.add_argument("--workspace", help="cache and library folder (default ./.reelwright)")
@@ -180,6 +218,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prompt", required=True)
     p.add_argument("--json", action="store_true", help="(the output is always JSON)")
     p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("tools", help="the tool library: list, show, test, import")
+    tools = p.add_subparsers(dest="tools_command", required=True)
+    tools.add_parser("list", help="every tool, bundled and in the workspace")
+    t = tools.add_parser("show", help="a tool's manifest")
+    t.add_argument("id")
+    t = tools.add_parser("test", help="re-validate tools")
+    t.add_argument("ids", nargs="*")
+    t.add_argument("--all", action="store_true")
+    t = tools.add_parser("import", help="import a gl-transitions .glsl file (refused unless it validates)")
+    t.add_argument("path")
+    t.add_argument("--id", help="tool id (default: from the file name)")
+    p.set_defaults(func=cmd_tools)
 
     p = sub.add_parser("eval", help="run an evaluation / benchmark")
     p.add_argument("name", choices=EVALS)

@@ -171,7 +171,9 @@ class GLSLEngine:
         texture.repeat_x = texture.repeat_y = False  # clamp to edge, as gl-transitions do
         return texture
 
-    def _draw(self, compiled: _Program, size: tuple[int, int], values: dict[str, Any]) -> np.ndarray:
+    def _draw(self, compiled: _Program, size: tuple[int, int], values: dict[str, Any],
+              dtype: str = "f1") -> np.ndarray:
+        """Render one frame: uint8 RGB, or float32 RGB (unclamped: NaN/Inf show) with dtype "f4"."""
         w, h = size
         program = compiled.program
         for uniform in compiled.uniforms:
@@ -184,19 +186,22 @@ class GLSLEngine:
                 program[name].value = float(values[name])
         if "resolution" in program:
             program["resolution"].value = (float(w), float(h))
-        fbo = self.ctx.simple_framebuffer((w, h), components=3)
+        target = self.ctx.texture((w, h), 4, dtype=dtype)
+        fbo = self.ctx.framebuffer(color_attachments=[target])
         try:
             fbo.use()
             vao = self.ctx.simple_vertex_array(program, self._vbo, "in_pos")
             vao.render(mode=self.ctx.TRIANGLE_STRIP)
-            data = fbo.read(components=3, alignment=1)
+            data = fbo.read(components=3, alignment=1, dtype=dtype)
             vao.release()
         finally:
             fbo.release()
-        return np.frombuffer(data, np.uint8).reshape(h, w, 3)[::-1].copy()
+            target.release()
+        pixels = np.frombuffer(data, np.uint8 if dtype == "f1" else np.float32)
+        return pixels.reshape(h, w, 3)[::-1].copy()
 
     def transition(self, source: str, from_frame: np.ndarray, to_frame: np.ndarray, progress: float,
-                   params: dict[str, Any] | None = None) -> np.ndarray:
+                   params: dict[str, Any] | None = None, dtype: str = "f1") -> np.ndarray:
         compiled = self.compile(source, "transition")
         h, w = from_frame.shape[:2]
         a, b = self._texture(from_frame), self._texture(to_frame)
@@ -206,7 +211,7 @@ class GLSLEngine:
             for name, unit in (("from_tex", 0), ("to_tex", 1)):
                 if name in compiled.program:
                     compiled.program[name].value = unit
-            return self._draw(compiled, (w, h), {**(params or {}), "progress": progress, "ratio": w / h})
+            return self._draw(compiled, (w, h), {**(params or {}), "progress": progress, "ratio": w / h}, dtype)
         finally:
             a.release()
             b.release()
@@ -226,6 +231,27 @@ class GLSLEngine:
             finally:
                 texture.release()
         return frame
+
+    def finite(self, source: str, kind: str, a: np.ndarray, b: np.ndarray) -> bool:
+        """No NaN or Inf anywhere in the span's middle, rendered to a float target."""
+        for progress in (0.25, 0.5, 0.75):
+            if kind == "transition":
+                out = self.transition(source, a, b, progress, dtype="f4")
+            else:
+                compiled = self.compile(source, "effect")
+                texture = self._texture(a)
+                try:
+                    texture.use(0)
+                    if "src_tex" in compiled.program:
+                        compiled.program["src_tex"].value = 0
+                    h, w = a.shape[:2]
+                    out = self._draw(compiled, (w, h), {"progress": progress, "time": progress, "beat": progress,
+                                                        "downbeat": progress, "energy": 0.8, "ratio": w / h}, "f4")
+                finally:
+                    texture.release()
+            if not np.isfinite(out).all():
+                return False
+        return True
 
     def close(self) -> None:
         for compiled in self._programs.values():

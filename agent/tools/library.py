@@ -1,0 +1,166 @@
+"""The tool library: load and validate tool folders, import gl-transitions shaders, save tools.
+
+Bundled tools live in `agent/generated_tools/`; tools made or imported at run time go to the
+workspace library (`<workspace>/tools`). A tool in the workspace with the id of a bundled one
+takes its place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from agent.errors import ReelwrightError
+from agent.tools.spec import ParamSpec, Provenance, ToolSpec, Validation, source_hash
+
+BUNDLED = Path(__file__).resolve().parents[1] / "generated_tools"
+CHECK_TIMEOUT_S = 30
+_GLSL_TYPES = {"float", "int", "bool", "vec2", "vec3", "vec4"}
+
+
+class ToolError(ReelwrightError):
+    """A tool folder that is broken or a tool that failed validation; the message says where."""
+
+
+@dataclass(frozen=True)
+class Tool:
+    spec: ToolSpec
+    folder: Path
+    source: str
+
+
+def load_tool(folder: str | Path) -> Tool:
+    folder = Path(folder)
+    manifest = folder / "manifest.json"
+    if not manifest.is_file():
+        raise ToolError(f"{manifest}: missing (every tool folder needs a manifest.json)")
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ToolError(f"{manifest}: not valid JSON at line {exc.lineno}: {exc.msg}") from exc
+    try:
+        spec = ToolSpec.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"field {'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
+                             for err in exc.errors())
+        raise ToolError(f"{manifest}: {problems}") from exc
+    if spec.id != folder.name:
+        raise ToolError(f"{manifest}: field id: {spec.id!r} does not match the folder name {folder.name!r}")
+    source_path = folder / spec.source_file
+    if not source_path.is_file():
+        raise ToolError(f"{source_path}: missing (a {spec.kind} tool keeps its source here)")
+    source = source_path.read_text(encoding="utf-8")
+    if source_hash(source) != spec.source_hash:
+        raise ToolError(f"{manifest}: field source_hash: does not match {spec.source_file} "
+                        f"(edited without re-validating? run `reelwright tools test {spec.id}`)")
+    return Tool(spec=spec, folder=folder, source=source)
+
+
+def library_dirs(workspace: Path) -> list[Path]:
+    return [BUNDLED, workspace / "tools"]
+
+
+def load_library(dirs: list[Path]) -> tuple[dict[str, Tool], list[str]]:
+    """Every tool in `dirs` (later folders override earlier ones), and the problems found."""
+    tools: dict[str, Tool] = {}
+    problems: list[str] = []
+    for directory in dirs:
+        if not directory.is_dir():
+            continue
+        for folder in sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            try:
+                tool = load_tool(folder)
+            except ToolError as exc:
+                problems.append(str(exc))
+                continue
+            tools[tool.spec.id] = tool
+    return tools, problems
+
+
+def check_glsl(source: str, kind: str, timeout: float = CHECK_TIMEOUT_S) -> Validation:
+    """Validate a shader in a separate process: a shader that never ends is killed, not waited on."""
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    try:
+        proc = subprocess.run([sys.executable, "-m", "agent.tools.glsl_check", kind], input=source,
+                              capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return Validation(ok=False, reason=f"the shader did not finish within {timeout:.0f} s (endless loop?)",
+                          checked=now)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
+        return Validation(ok=False, reason=f"the checker crashed (exit {proc.returncode}): {tail[0]}", checked=now)
+    verdict = json.loads(proc.stdout.strip().splitlines()[-1])
+    return Validation(checked=now, **verdict)
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:60] or "tool"
+
+
+def params_from_glsl(source: str) -> list[ParamSpec]:
+    from agent.render.glsl import shader_uniforms
+
+    params = []
+    for uniform in shader_uniforms(source):
+        if uniform.type not in _GLSL_TYPES:
+            raise ToolError(f"uniform {uniform.name}: type {uniform.type} cannot be a tool parameter")
+        params.append(ParamSpec(name=uniform.name, type=uniform.type, default=list(uniform.default)))
+    return params
+
+
+def save_tool(spec: ToolSpec, source: str, library_dir: Path) -> Tool:
+    """Write a tool folder atomically (a temp folder renamed into place)."""
+    library_dir.mkdir(parents=True, exist_ok=True)
+    target = library_dir / spec.id
+    tmp = Path(tempfile.mkdtemp(dir=library_dir, prefix=f".{spec.id}."))
+    try:
+        (tmp / spec.source_file).write_text(source, encoding="utf-8")
+        (tmp / "manifest.json").write_text(spec.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        if spec.validation is not None:
+            (tmp / "report.json").write_text(spec.validation.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return load_tool(target)
+
+
+def import_gl_transition(path: str | Path, library_dir: Path, *, tool_id: str | None = None,
+                         description: str | None = None) -> Tool:
+    """Import a gl-transitions `.glsl` file: parameters from its uniforms and their `// = value`
+    defaults; refused with the reason unless it passes validation."""
+    path = Path(path)
+    if not path.is_file():
+        raise ToolError(f"{path}: not found")
+    source = path.read_text(encoding="utf-8")
+    params = params_from_glsl(source)
+    verdict = check_glsl(source, "transition")
+    if not verdict.ok:
+        raise ToolError(f"{path}: refused: {verdict.reason}")
+    header = re.findall(r"^\s*//\s*(Author|License)\s*:\s*(.+)$", source, re.M | re.I)
+    origin = f"{path.name}" + "".join(f"; {k.title()}: {v.strip()}" for k, v in header)
+    spec = ToolSpec(
+        id=tool_id or _slug(path.stem),
+        kind="glsl-transition",
+        description=description or f"{path.stem.replace('_', ' ')} transition (imported gl-transitions shader)",
+        tags=["transition", "glsl", "imported"],
+        params=params,
+        provenance=Provenance(author="imported", origin=origin,
+                              created=datetime.now(timezone.utc).date().isoformat()),
+        validation=verdict,
+        source_hash=source_hash(source),
+    )
+    return save_tool(spec, source, library_dir)

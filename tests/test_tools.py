@@ -1,0 +1,127 @@
+"""Tool library: manifests validated on load (file and field named), gl-transitions import,
+shader validation in its own process (an endless shader is killed by the timeout)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent.tools.library import ToolError, check_glsl, import_gl_transition, load_library, load_tool
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CIRCLE_OPEN = """// Author: reelwright tests
+// License: MIT
+uniform float smoothness; // = 0.3
+uniform vec2 center; // = vec2(0.5, 0.5)
+
+vec4 transition(vec2 uv) {
+  float radius = progress * (1.0 + smoothness) * 0.75;
+  float d = distance(uv, center);
+  float m = smoothstep(radius - smoothness * 0.5, radius, d);
+  if (progress <= 0.0) return getFromColor(uv);
+  if (progress >= 1.0) return getToColor(uv);
+  return mix(getToColor(uv), getFromColor(uv), m);
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def gl_available():
+    verdict = check_glsl("vec4 transition(vec2 uv){ return mix(getFromColor(uv), getToColor(uv), progress); }",
+                         "transition")
+    if not verdict.ok and "OpenGL" in verdict.reason:
+        pytest.skip(f"no OpenGL context here: {verdict.reason}")
+    return verdict
+
+
+def test_import_writes_a_valid_tool_folder(gl_available, tmp_path):
+    shader = tmp_path / "circle_open.glsl"
+    shader.write_text(CIRCLE_OPEN)
+    tool = import_gl_transition(shader, tmp_path / "lib")
+    spec = tool.spec
+    assert spec.id == "circle-open" and spec.kind == "glsl-transition"
+    assert {p.name: p.default for p in spec.params} == {"smoothness": [0.3], "center": [0.5, 0.5]}
+    assert spec.validation.ok and spec.validation.ms_per_frame_720p > 0
+    assert "Author: reelwright tests" in spec.provenance.origin
+    assert sorted(p.name for p in tool.folder.iterdir()) == ["manifest.json", "report.json", "shader.glsl"]
+    assert load_tool(tool.folder).spec == spec
+
+
+@pytest.mark.parametrize(("source", "reason"), [
+    ("vec4 transition(vec2 uv){ return getToColor(uv); }", "progress 0"),
+    ("vec4 transition(vec2 uv){ return mix(getFromColor(uv), getToColor(uv), progress) + nope; }", "compile"),
+    ("uniform float unused; // = 1.0\nvec4 transition(vec2 uv){ return mix(getFromColor(uv), getToColor(uv), progress); }",
+     "unused"),
+])
+def test_bad_shaders_are_refused_with_the_reason(gl_available, tmp_path, source, reason):
+    shader = tmp_path / "bad.glsl"
+    shader.write_text(source)
+    with pytest.raises(ToolError, match=reason):
+        import_gl_transition(shader, tmp_path / "lib")
+    assert not (tmp_path / "lib" / "bad").exists()
+    result = subprocess.run([sys.executable, str(ROOT / "run_agent.py"), "--workspace", str(tmp_path / "ws"),
+                             "tools", "import", str(shader)], capture_output=True, text=True)
+    assert result.returncode == 2 and "refused" in result.stderr
+
+
+def test_nan_and_blank_effects_fail(gl_available):
+    nan = "vec4 effect(vec2 uv){ return getColor(uv) * (1.0 / (progress - 0.5)); }"
+    assert "NaN" in check_glsl(nan, "effect").reason or "blank" in check_glsl(nan, "effect").reason
+    blank = "vec4 effect(vec2 uv){ return vec4(0.2); }"
+    assert "blank" in check_glsl(blank, "effect").reason
+
+
+def test_an_endless_shader_is_killed_by_the_timeout(gl_available):
+    # progress never reaches 2: the loop never ends (llvmpipe gives up after ~65k iterations per
+    # pixel, which at 720p still takes far longer than the timeout).
+    endless = """vec4 transition(vec2 uv){
+      float x = 0.0;
+      while (progress < 2.0) { x = fract(x * 1.37 + uv.x); }
+      return mix(getFromColor(uv), getToColor(uv), progress) + x;
+    }"""
+    verdict = check_glsl(endless, "transition", timeout=5)
+    assert not verdict.ok and "did not finish within 5 s" in verdict.reason
+
+
+def _write_tool(folder: Path, manifest: dict, source: str = "vec4 effect(vec2 uv){ return getColor(uv); }"):
+    folder.mkdir(parents=True)
+    (folder / "shader.glsl").write_text(source)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _manifest(**changes) -> dict:
+    from agent.tools.spec import source_hash
+
+    data = {"id": "plain", "kind": "glsl-effect", "description": "passes the picture through",
+            "provenance": {"author": "builtin"},
+            "source_hash": source_hash("vec4 effect(vec2 uv){ return getColor(uv); }")}
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"kind": "shader"}, "field kind"),
+    ({"id": "Bad Id!"}, "field id"),
+    ({"params": [{"name": "k", "type": "float", "default": [2.0], "min": [0.0], "max": [1.0]}]}, "field params.0"),
+    ({"source_hash": "sha256:0"}, "field source_hash"),
+    ({"description": None}, "field description"),
+])
+def test_broken_manifests_name_the_file_and_the_field(tmp_path, changes, field):
+    _write_tool(tmp_path / "plain", _manifest(**changes))
+    with pytest.raises(ToolError, match=field) as info:
+        load_tool(tmp_path / "plain")
+    assert "plain/manifest.json" in str(info.value)
+    tools, problems = load_library([tmp_path])
+    assert tools == {} and len(problems) == 1
+
+
+def test_workspace_tools_override_bundled_ones(tmp_path):
+    _write_tool(tmp_path / "a" / "plain", _manifest())
+    _write_tool(tmp_path / "b" / "plain", _manifest(description="the workspace's own copy"))
+    tools, problems = load_library([tmp_path / "a", tmp_path / "b"])
+    assert not problems and tools["plain"].spec.description == "the workspace's own copy"
