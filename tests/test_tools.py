@@ -125,3 +125,25 @@ def test_workspace_tools_override_bundled_ones(tmp_path):
     _write_tool(tmp_path / "b" / "plain", _manifest(description="the workspace's own copy"))
     tools, problems = load_library([tmp_path / "a", tmp_path / "b"])
     assert not problems and tools["plain"].spec.description == "the workspace's own copy"
+
+
+def test_bundled_library_loads_clean_with_previews():
+    from agent.tools.library import BUNDLED
+
+    tools, problems = load_library([BUNDLED])
+    assert problems == []
+    assert len(tools) >= 20
+    kinds = {t.spec.kind for t in tools.values()}
+    assert {"glsl-transition", "glsl-effect"} <= kinds
+    for tool in tools.values():
+        assert tool.spec.validation and tool.spec.validation.ok, tool.spec.id
+        assert (tool.folder / "preview.gif").stat().st_size > 1000, tool.spec.id
+        assert tool.spec.provenance.author == "builtin"
+
+
+@pytest.mark.slow
+def test_every_bundled_tool_revalidates(gl_available, tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "run_agent.py"), "--workspace", str(tmp_path / "ws"),
+                             "tools", "test", "--all"], capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(" ok") >= 20

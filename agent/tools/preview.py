@@ -1,0 +1,38 @@
+"""Animated previews of GLSL tools: a small GIF over the same two test pictures for every tool."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from agent.tools.glsl_check import _test_frames
+
+PREVIEW_SIZE = (192, 108)
+PREVIEW_FRAMES = 16
+
+
+def render_preview(source: str, kind: str, params: dict, out_path: Path, engine=None) -> Path:
+    """Write a looping GIF: a transition runs 0 -> 1; an effect sweeps progress, time and the beat
+    (four beats) with the energy rising."""
+    from PIL import Image
+
+    from agent.render.glsl import GLSLEngine
+
+    engine = engine or GLSLEngine()
+    a, b = _test_frames(*PREVIEW_SIZE)
+    images = []
+    for k in range(PREVIEW_FRAMES):
+        p = k / (PREVIEW_FRAMES - 1)
+        if kind == "transition":
+            frame = engine.transition(source, a, b, p, params)
+        else:
+            beat = (p * 4) % 1.0
+            values = {**params, "progress": p, "time": p * 2.0, "beat": beat, "downbeat": p, "energy": p}
+            frame = engine.effects(a, [(source, values)])
+        images.append(Image.fromarray(np.ascontiguousarray(frame)))
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.partial")
+    images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=90, loop=0)
+    tmp.replace(out_path)
+    return out_path
