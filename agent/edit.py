@@ -17,6 +17,7 @@ from agent.config import Settings
 from agent.media.analyze import analyze
 from agent.render.render import Progress, RenderResult, check_writable, render
 from agent.timeline.compile import CompileResult, compile_plan
+from agent.tools.library import library_dirs, load_library
 from agent.timeline.otio import write_edl, write_fcp_xml, write_otio
 from agent.timeline.plan import EditPlan
 
@@ -45,7 +46,9 @@ def run_edit(music: str | Path, clips: list[str | Path], prompt: str, out: str |
 
     t0 = time.monotonic()
     plan = plan or plan_edit(prompt, analysis.music)
-    compiled = compile_plan(plan, analysis)
+    tools, broken = load_library(library_dirs(settings.workspace))
+    compiled = compile_plan(plan, analysis, tools)
+    compiled.fallbacks.extend(f"tool left out of the library: {problem}" for problem in broken)
     timings["plan_compile_s"] = time.monotonic() - t0
 
     t0 = time.monotonic()

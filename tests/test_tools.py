@@ -147,3 +147,33 @@ def test_every_bundled_tool_revalidates(gl_available, tmp_path):
                              "tools", "test", "--all"], capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count(" ok") >= 20
+
+
+def test_an_edit_with_library_tools_renders_them_only_on_their_spans(gl_available, tmp_path):
+    from agent.config import Settings
+    from agent.edit import run_edit
+    from agent.errors import PlanError
+    from agent.media.synth import synth_drum_track
+    from agent.timeline.plan import EditPlan, SectionPlan, ToolEffect, TransitionRequest
+    from conftest import make_numbered_clip
+
+    music = tmp_path / "m.wav"
+    synth_drum_track(music, 120.0, 20.0)
+    clips = [make_numbered_clip(tmp_path / f"c{n}.mp4", 240, step=3, offset=40 * n) for n in range(3)]
+    plan = EditPlan(duration=6, aspect="16:9", height=180, music_start=0.0, sections=[
+        SectionPlan(start=0, end=3, rhythm="every_2_beats",
+                    transition=TransitionRequest(name="glsl:iris-open", beats=0.5, every_n_cuts=1),
+                    tools=[ToolEffect(tool="vignette-pulse")]),
+        SectionPlan(start=3, end=6, rhythm="every_beat",
+                    tools=[ToolEffect(tool="rgb-split", on="beats", beats=0.5), ToolEffect(tool="strobe", on="downbeats")]),
+    ])
+    settings = Settings(workspace=tmp_path / "ws")
+    outcome = run_edit(music, clips, "", tmp_path / "out" / "reel.mp4", settings=settings, plan=plan)
+    tl = outcome.compiled.timeline
+    assert {t.name for t in tl.transitions} == {"glsl"} and len(tl.transitions) >= 2
+    glsl_effects = [e for e in tl.effects if e.kind == "glsl"]
+    assert len(glsl_effects) >= 1 + 6 + 1  # the section-long vignette, a split on each beat, strobes
+    assert outcome.rendered.frames == 180
+    bad = plan.model_copy(update={"sections": [SectionPlan(start=0, end=6, tools=[ToolEffect(tool="no-such-tool")])]})
+    with pytest.raises(PlanError, match="no-such-tool"):
+        run_edit(music, clips, "", tmp_path / "out2" / "reel.mp4", settings=settings, plan=bad)

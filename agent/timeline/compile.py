@@ -171,8 +171,18 @@ def _pick_shot(pool: list[_ShotPool], needed: float, preference: str, energy: fl
 # ---------------------------------------------------------------- compile
 
 
+def _library_tool(tools: dict | None, tool_id: str, kind: str):
+    tool = (tools or {}).get(tool_id)
+    if tool is None:
+        raise PlanError(f"the plan asks for tool {tool_id!r}, which is not in the tool library "
+                        f"(`reelwright tools list` shows what is)")
+    if tool.spec.kind != kind:
+        raise PlanError(f"tool {tool_id!r} is a {tool.spec.kind}, not a {kind}")
+    return tool
+
+
 def _transitions(plan: EditPlan, cuts: list[tuple[int, ReelBeat, int]], bounds: list[int],
-                 beat_period: float, fps: Fraction) -> list[TransitionItem]:
+                 beat_period: float, fps: Fraction, tools: dict | None = None) -> list[TransitionItem]:
     out: list[TransitionItem] = []
     counts: dict[int, int] = {}
     for n, (frame, _beat, sec_index) in enumerate(cuts):
@@ -186,7 +196,13 @@ def _transitions(plan: EditPlan, cuts: list[tuple[int, ReelBeat, int]], bounds: 
         frames = min(wanted, before // 2, after // 2)
         if out and out[-1].index == n:  # never two transitions on one item's both ends overlapping
             frames = min(frames, before // 2)
-        if frames >= 2:
+        if frames < 2:
+            continue
+        if request.name.startswith("glsl:"):
+            tool = _library_tool(tools, request.name.removeprefix("glsl:"), "glsl-transition")
+            out.append(TransitionItem(index=n + 1, cut_frame=frame, frames=frames, name="glsl",
+                                      shader=tool.source, params=tool.spec.defaults()))
+        else:
             out.append(TransitionItem(index=n + 1, cut_frame=frame, frames=frames, name=request.name,
                                       expr=request.expr))
     return out
@@ -214,7 +230,31 @@ def _effects(plan: EditPlan, music: ReelMusic, cuts: list[tuple[int, ReelBeat, i
     return out
 
 
-def compile_plan(plan: EditPlan, analysis: Analysis) -> CompileResult:
+def _tool_effects(plan: EditPlan, music: ReelMusic, cuts: list[tuple[int, ReelBeat, int]], drops: list[float],
+                  beat_period: float, fps: Fraction, total: int, tools: dict | None) -> list[EffectItem]:
+    out: list[EffectItem] = []
+    for sec_index, section in enumerate(plan.sections):
+        for req in section.tools:
+            tool = _library_tool(tools, req.tool, "glsl-effect")
+            params = {**tool.spec.defaults(), **req.params}
+            if req.on == "section":
+                spans = [(section.start, section.end)]
+            else:
+                beats = _section_beats(music.beats, section)
+                times = {"beats": [b.time for b in beats], "downbeats": [b.time for b in beats if b.position == 1],
+                         "cuts": [c[1].time for c in cuts if c[2] == sec_index],
+                         "drops": [d for d in drops if section.start <= d < section.end]}[req.on][::req.every]
+                spans = [(t, min(section.end, t + req.beats * beat_period)) for t in times]
+            for a, b in spans:
+                start, end = int(round(a * fps)), min(total, int(round(b * fps)))
+                if end > start:
+                    out.append(EffectItem(kind="glsl", start_frame=start, end_frame=end, shader=tool.source,
+                                          params=params, seed=len(out)))
+    return out
+
+
+def compile_plan(plan: EditPlan, analysis: Analysis, tools: dict | None = None) -> CompileResult:
+    """`tools`: the tool library (id -> Tool) for plans that name library tools."""
     fps = frame_rate(plan.fps)
     width, height = output_size(plan.aspect, plan.height)
     total = int(round(plan.duration * fps))
@@ -224,7 +264,7 @@ def compile_plan(plan: EditPlan, analysis: Analysis) -> CompileResult:
     cuts = plan_cuts(plan, music, fps, total)
     bounds = [0] + [c[0] for c in cuts] + [total]
     beat_period = float(np.median(np.diff(music.beat_times))) if len(music.beats) > 1 else 0.5
-    transitions = _transitions(plan, cuts, bounds, beat_period, fps)
+    transitions = _transitions(plan, cuts, bounds, beat_period, fps, tools)
     heads = {tr.index: tr.frames // 2 for tr in transitions}
     tails = {tr.index - 1: tr.frames - tr.frames // 2 for tr in transitions}
 
@@ -284,7 +324,8 @@ def compile_plan(plan: EditPlan, analysis: Analysis) -> CompileResult:
     timeline = Timeline(
         fps_num=fps.numerator, fps_den=fps.denominator, width=width, height=height, items=items,
         transitions=transitions,
-        effects=_effects(plan, music, cuts, drops, fps, total),
+        effects=_effects(plan, music, cuts, drops, fps, total)
+        + _tool_effects(plan, music, cuts, drops, beat_period, fps, total, tools),
         texts=[TextItem(text=t.text, start_frame=int(round(t.start * fps)),
                         end_frame=max(int(round(t.start * fps)) + 1, min(total, int(round(t.end * fps)))),
                         position=t.position) for t in plan.texts if t.start < plan.duration],

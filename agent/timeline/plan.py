@@ -25,8 +25,8 @@ class _Plan(BaseModel):
 
 
 class TransitionRequest(_Plan):
-    """A transition at cuts: an ffmpeg xfade name ("fade", "wipeleft", "circleopen", ...) or
-    "custom" with an xfade expression in `expr`."""
+    """A transition at cuts: an ffmpeg xfade name ("fade", "wipeleft", "circleopen", ...),
+    "custom" with an xfade expression in `expr`, or "glsl:<tool id>" from the tool library."""
 
     name: str = "fade"
     expr: str | None = None
@@ -41,6 +41,17 @@ class EffectRequest(_Plan):
     intensity: float = Field(0.6, ge=0, le=1)
 
 
+class ToolEffect(_Plan):
+    """A GLSL effect from the tool library by id, on triggers or over the whole section; its
+    shader sees the music's beat phase, bar phase and energy whatever the trigger."""
+
+    tool: str = Field(min_length=2)
+    on: Literal["beats", "downbeats", "drops", "cuts", "section"] = "section"
+    every: int = Field(1, ge=1)
+    beats: float = Field(1.0, gt=0, le=64, description="length of each triggered span, in beats")
+    params: dict[str, float | list[float]] = Field(default_factory=dict)
+
+
 class SectionPlan(_Plan):
     """A stretch of the reel, in seconds from the reel start, with its cut rhythm."""
 
@@ -52,6 +63,7 @@ class SectionPlan(_Plan):
     speed_ramp_to: float | None = Field(None, gt=0.1, le=4.0, description="ramp each clip from speed to this")
     transition: TransitionRequest | None = None
     effects: list[EffectRequest] = Field(default_factory=list)
+    tools: list[ToolEffect] = Field(default_factory=list)
     why: str = ""
 
     @model_validator(mode="after")
