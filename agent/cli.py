@@ -148,7 +148,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_tools(args: argparse.Namespace) -> int:
-    from agent.tools.library import ToolError, check_glsl, import_gl_transition, library_dirs, load_library
+    from agent.tools.library import (ToolError, check_ffmpeg_filter, check_glsl, import_gl_transition, library_dirs,
+                                    load_library)
 
     settings = _settings(args)
     if args.tools_command == "import":
@@ -175,10 +176,13 @@ def cmd_tools(args: argparse.Namespace) -> int:
         for name in missing:
             print(f"{name}: no such tool", file=sys.stderr)
         for tool in chosen:
-            if not tool.spec.kind.startswith("glsl"):
-                print(f"{tool.spec.id:28} skipped (ffmpeg tools are checked by the sandbox, not yet here)")
+            if tool.spec.kind == "ffmpeg-filter":
+                verdict = check_ffmpeg_filter(tool.source)
+            elif tool.spec.kind.startswith("glsl"):
+                verdict = check_glsl(tool.source, tool.spec.kind.removeprefix("glsl-"))
+            else:
+                print(f"{tool.spec.id:28} skipped ({tool.spec.kind} tools have no checker yet)")
                 continue
-            verdict = check_glsl(tool.source, tool.spec.kind.removeprefix("glsl-"))
             failed += not verdict.ok
             print(f"{tool.spec.id:28} {'ok' if verdict.ok else 'FAILED: ' + verdict.reason}")
         return 1 if failed or problems else 0

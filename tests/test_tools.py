@@ -132,9 +132,9 @@ def test_bundled_library_loads_clean_with_previews():
 
     tools, problems = load_library([BUNDLED])
     assert problems == []
-    assert len(tools) >= 20
+    assert len(tools) >= 30
     kinds = {t.spec.kind for t in tools.values()}
-    assert {"glsl-transition", "glsl-effect"} <= kinds
+    assert {"glsl-transition", "glsl-effect", "ffmpeg-filter"} <= kinds
     for tool in tools.values():
         assert tool.spec.validation and tool.spec.validation.ok, tool.spec.id
         assert (tool.folder / "preview.gif").stat().st_size > 1000, tool.spec.id
@@ -146,7 +146,7 @@ def test_every_bundled_tool_revalidates(gl_available, tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "run_agent.py"), "--workspace", str(tmp_path / "ws"),
                              "tools", "test", "--all"], capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count(" ok") >= 20
+    assert result.stdout.count(" ok") >= 30
 
 
 def test_an_edit_with_library_tools_renders_them_only_on_their_spans(gl_available, tmp_path):
@@ -165,7 +165,8 @@ def test_an_edit_with_library_tools_renders_them_only_on_their_spans(gl_availabl
                     transition=TransitionRequest(name="glsl:iris-open", beats=0.5, every_n_cuts=1),
                     tools=[ToolEffect(tool="vignette-pulse")]),
         SectionPlan(start=3, end=6, rhythm="every_beat",
-                    tools=[ToolEffect(tool="rgb-split", on="beats", beats=0.5), ToolEffect(tool="strobe", on="downbeats")]),
+                    tools=[ToolEffect(tool="rgb-split", on="beats", beats=0.5), ToolEffect(tool="strobe", on="downbeats"),
+                           ToolEffect(tool="film-grain", on="beats", beats=2.0)]),
     ])
     settings = Settings(workspace=tmp_path / "ws")
     outcome = run_edit(music, clips, "", tmp_path / "out" / "reel.mp4", settings=settings, plan=plan)
@@ -173,7 +174,45 @@ def test_an_edit_with_library_tools_renders_them_only_on_their_spans(gl_availabl
     assert {t.name for t in tl.transitions} == {"glsl"} and len(tl.transitions) >= 2
     glsl_effects = [e for e in tl.effects if e.kind == "glsl"]
     assert len(glsl_effects) >= 1 + 6 + 1  # the section-long vignette, a split on each beat, strobes
+    chains = sorted((e.start_frame, e.end_frame) for e in tl.effects if e.kind == "ffmpeg")
+    assert chains and all(b <= c for (_, b), (c, _) in zip(chains, chains[1:]))  # grain spans never overlap
     assert outcome.rendered.frames == 180
     bad = plan.model_copy(update={"sections": [SectionPlan(start=0, end=6, tools=[ToolEffect(tool="no-such-tool")])]})
     with pytest.raises(PlanError, match="no-such-tool"):
         run_edit(music, clips, "", tmp_path / "out2" / "reel.mp4", settings=settings, plan=bad)
+
+
+@pytest.mark.parametrize(("chain", "reason"), [
+    ("movie=/etc/passwd", "not allowed"),
+    ("amovie=x.wav", "not allowed"),
+    ("sendcmd=f=cmds.txt,eq", "not allowed"),
+    ("curves=psfile=/tmp/x.acv", "file, device or protocol"),
+    ("lut3d=file=look.cube", "not allowed"),
+    ("eq=contrast=1.2;[0]null", "one linear chain"),
+    ("scale=64:64", "not allowed"),
+    ("geq=lum=16:cb=128:cr=128", "blank"),
+    ("eq=contrast=oops", "ffmpeg refused"),
+])
+def test_ffmpeg_filters_that_reach_outside_or_fail_are_refused(chain, reason):
+    from agent.tools.library import check_ffmpeg_filter
+
+    verdict = check_ffmpeg_filter(chain)
+    assert not verdict.ok and reason in verdict.reason
+
+
+def test_an_ffmpeg_filter_effect_streams_over_its_span_only(tmp_path):
+    import numpy as np
+
+    from agent.render.render import render
+    from agent.timeline.model import ClipItem, EffectItem, Timeline
+    from conftest import expected_luma, frame_lumas, make_numbered_clip
+
+    src = make_numbered_clip(tmp_path / "n.mp4", 60, step=3)
+    tl = Timeline(fps_num=30, fps_den=1, width=320, height=180,
+                  items=[ClipItem(source=str(src), source_start=0.0, record_start=0, record_end=40)],
+                  effects=[EffectItem(kind="ffmpeg", start_frame=10, end_frame=25, filter="negate")])
+    lumas = frame_lumas(render(tl, tmp_path / "neg.mp4").path)
+    plain = np.array([expected_luma(k, step=3) for k in range(40)], dtype=float)
+    negated = 255 - plain  # negate inverts the limited-range luma around full range
+    assert np.abs(lumas[:10] - plain[:10]).max() < 2 and np.abs(lumas[25:] - plain[25:]).max() < 2
+    assert np.abs(lumas[10:25] - negated[10:25]).max() < 3

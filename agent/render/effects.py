@@ -27,6 +27,9 @@ def _join(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> bytes:
     return b"".join((y.tobytes(), u.tobytes(), v.tobytes()))
 
 
+BUILTIN = frozenset({"flash", "zoom_punch", "shake"})
+
+
 def envelope(effect: EffectItem, frame_no: int) -> float:
     """Strength in [0, 1] at `frame_no`: full at the effect's first frame, easing out to 0."""
     length = max(1, effect.end_frame - effect.start_frame)

@@ -24,6 +24,7 @@ from agent.errors import OutputError, RenderError
 from agent.media.probe import probe
 from agent.render import effects as fx
 from agent.render.ffmpeg_graph import audio_args, encoder_args, look_filters, text_filter
+from agent.render.filters import FilterSpan
 from agent.render.glsl import GLSLEngine, rgb_to_yuv420, yuv420_to_rgb
 from agent.render.runs import ItemFrames, RunDecoder, keyframe_times, plan_runs
 from agent.render.transitions import blend
@@ -177,18 +178,39 @@ def music_uniforms(timeline: Timeline, effect: EffectItem, frame_no: int) -> dic
 
 
 def _apply(stream, timeline: Timeline, engine: GLSLEngine):
-    """Effects on just the frames they cover: built-ins on the yuv planes, then GLSL layers."""
+    """Effects on just the frames they cover: built-ins on the yuv planes, then GLSL layers, then
+    an ffmpeg filter chain streamed over its span."""
     per_frame = _effects_by_frame(timeline.effects)
     width, height = timeline.width, timeline.height
-    for position, frame in stream:
-        active = per_frame.get(position)
-        if active:
-            frame = fx.apply_effects(frame, position, [e for e in active if e.kind != "glsl"], width, height)
+    span: FilterSpan | None = None
+    span_end = delivered = 0
+    try:
+        for position, frame in stream:
+            active = per_frame.get(position) or []
+            frame = fx.apply_effects(frame, position, [e for e in active if e.kind in fx.BUILTIN], width, height)
             layers = [(e.shader, {**e.params, **music_uniforms(timeline, e, position)})
                       for e in active if e.kind == "glsl"]
             if layers:
                 frame = rgb_to_yuv420(engine.effects(yuv420_to_rgb(frame, width, height), layers))
-        yield frame
+            chain = next((e for e in active if e.kind == "ffmpeg"), None)
+            if chain is not None and span is None:
+                span = FilterSpan(chain.filter, width, height, timeline.fps, f"effect at frame {position}")
+                span_end, delivered = chain.end_frame, 0
+            if span is None:
+                yield frame
+                continue
+            ready = span.push(frame)
+            delivered += len(ready)
+            yield from ready
+            if position + 1 >= span_end:
+                yield from span.finish(delivered)
+                span.close()
+                span = None
+        if span is not None:  # the reel ended inside the span
+            yield from span.finish(delivered)
+    finally:
+        if span is not None:
+            span.close()
 
 
 def render(timeline: Timeline, out_path: str | Path, *, preview: bool = False, preview_height: int = 360,

@@ -171,13 +171,14 @@ def _pick_shot(pool: list[_ShotPool], needed: float, preference: str, energy: fl
 # ---------------------------------------------------------------- compile
 
 
-def _library_tool(tools: dict | None, tool_id: str, kind: str):
+def _library_tool(tools: dict | None, tool_id: str, kinds: str | tuple[str, ...]):
+    kinds = (kinds,) if isinstance(kinds, str) else kinds
     tool = (tools or {}).get(tool_id)
     if tool is None:
         raise PlanError(f"the plan asks for tool {tool_id!r}, which is not in the tool library "
                         f"(`reelwright tools list` shows what is)")
-    if tool.spec.kind != kind:
-        raise PlanError(f"tool {tool_id!r} is a {tool.spec.kind}, not a {kind}")
+    if tool.spec.kind not in kinds:
+        raise PlanError(f"tool {tool_id!r} is a {tool.spec.kind}, not a {' or '.join(kinds)}")
     return tool
 
 
@@ -233,9 +234,10 @@ def _effects(plan: EditPlan, music: ReelMusic, cuts: list[tuple[int, ReelBeat, i
 def _tool_effects(plan: EditPlan, music: ReelMusic, cuts: list[tuple[int, ReelBeat, int]], drops: list[float],
                   beat_period: float, fps: Fraction, total: int, tools: dict | None) -> list[EffectItem]:
     out: list[EffectItem] = []
+    chain_end = 0  # ffmpeg chains stream one at a time: a new one starts after the last ends
     for sec_index, section in enumerate(plan.sections):
         for req in section.tools:
-            tool = _library_tool(tools, req.tool, "glsl-effect")
+            tool = _library_tool(tools, req.tool, ("glsl-effect", "ffmpeg-filter"))
             params = {**tool.spec.defaults(), **req.params}
             if req.on == "section":
                 spans = [(section.start, section.end)]
@@ -247,7 +249,12 @@ def _tool_effects(plan: EditPlan, music: ReelMusic, cuts: list[tuple[int, ReelBe
                 spans = [(t, min(section.end, t + req.beats * beat_period)) for t in times]
             for a, b in spans:
                 start, end = int(round(a * fps)), min(total, int(round(b * fps)))
-                if end > start:
+                if tool.spec.kind == "ffmpeg-filter":
+                    start = max(start, chain_end)
+                    if end > start:
+                        out.append(EffectItem(kind="ffmpeg", start_frame=start, end_frame=end, filter=tool.source))
+                        chain_end = end
+                elif end > start:
                     out.append(EffectItem(kind="glsl", start_frame=start, end_frame=end, shader=tool.source,
                                           params=params, seed=len(out)))
     return out

@@ -80,18 +80,23 @@ class EffectItem(_Item):
     """A built-in effect, or a GLSL `vec4 effect(vec2 uv)` shader (kind "glsl") that sees the
     span's time and progress and the music's beat phase, bar phase and energy."""
 
-    kind: Literal["flash", "zoom_punch", "shake", "glsl"]
+    kind: Literal["flash", "zoom_punch", "shake", "glsl", "ffmpeg"]
     start_frame: int = Field(ge=0)
     end_frame: int
     intensity: float = Field(0.6, ge=0, le=1)
     seed: int = 0
     shader: str | None = None
     params: dict[str, float | list[float]] = Field(default_factory=dict)
+    filter: str | None = None  # an ffmpeg filter chain (kind "ffmpeg")
 
     @model_validator(mode="after")
-    def _shader_for_glsl(self) -> "EffectItem":
+    def _source_for_kind(self) -> "EffectItem":
+        if self.end_frame <= self.start_frame:
+            raise ValueError(f"effect span {self.start_frame}..{self.end_frame} is empty")
         if self.kind == "glsl" and not self.shader:
             raise ValueError("a glsl effect needs its shader source")
+        if self.kind == "ffmpeg" and not self.filter:
+            raise ValueError("an ffmpeg effect needs its filter chain")
         return self
 
 
@@ -162,6 +167,10 @@ class Timeline(_Item):
         for n, (item, mixed) in enumerate(zip(self.items, used)):
             if mixed > item.frames:
                 raise ValueError(f"item {n} lasts {item.frames} frames but its transitions need {mixed}")
+        chains = sorted((e.start_frame, e.end_frame) for e in self.effects if e.kind == "ffmpeg")
+        for (_, end), (start, _) in zip(chains, chains[1:]):
+            if start < end:
+                raise ValueError(f"ffmpeg effects overlap at frame {start}: join them into one filter chain")
         return self
 
     @property

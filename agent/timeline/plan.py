@@ -42,8 +42,8 @@ class EffectRequest(_Plan):
 
 
 class ToolEffect(_Plan):
-    """A GLSL effect from the tool library by id, on triggers or over the whole section; its
-    shader sees the music's beat phase, bar phase and energy whatever the trigger."""
+    """A GLSL or ffmpeg-filter effect from the tool library by id, on triggers or over the whole
+    section; a GLSL shader sees the music's beat phase, bar phase and energy whatever the trigger."""
 
     tool: str = Field(min_length=2)
     on: Literal["beats", "downbeats", "drops", "cuts", "section"] = "section"

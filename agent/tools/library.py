@@ -103,6 +103,26 @@ def check_glsl(source: str, kind: str, timeout: float = CHECK_TIMEOUT_S) -> Vali
     return Validation(checked=now, **verdict)
 
 
+def check_ffmpeg_filter(chain: str, timeout: float = CHECK_TIMEOUT_S) -> Validation:
+    """Static rules (pure per-frame filters, nothing that names a file, device or protocol), then
+    a run on a test clip in its own process with a timeout."""
+    from agent.tools.ffmpeg_check import BLANK_STD, BUDGET_MS_PER_FRAME, run_chain, static_problems
+
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    problems = static_problems(chain)
+    if problems:
+        return Validation(ok=False, reason="; ".join(problems), checked=now)
+    ok, reason, frames, ms = run_chain(chain, timeout=timeout)
+    if not ok:
+        return Validation(ok=False, reason=reason, checked=now)
+    if float(frames.std()) < BLANK_STD:
+        return Validation(ok=False, reason="the output is blank", checked=now)
+    if ms > BUDGET_MS_PER_FRAME:
+        return Validation(ok=False, reason=f"{ms:.0f} ms per 720p frame is over the "
+                                           f"{BUDGET_MS_PER_FRAME:.0f} ms budget", checked=now)
+    return Validation(ok=True, checked=now, renderer="ffmpeg", ms_per_frame_720p=round(ms, 2))
+
+
 def _slug(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug[:60] or "tool"

@@ -36,3 +36,22 @@ def render_preview(source: str, kind: str, params: dict, out_path: Path, engine=
     images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=90, loop=0)
     tmp.replace(out_path)
     return out_path
+
+
+def render_filter_preview(chain: str, out_path: Path) -> Path:
+    """An ffmpeg-filter tool over a moving test picture, as a looping GIF."""
+    import subprocess
+
+    from PIL import Image
+
+    w, h = PREVIEW_SIZE
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i", f"testsrc2=size={w}x{h}:rate=12",
+                          "-vf", f"{chain},format=rgb24", "-frames:v", str(PREVIEW_FRAMES), "-f", "rawvideo",
+                          "pipe:1"], capture_output=True, check=True, timeout=60).stdout
+    frames = np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3)
+    images = [Image.fromarray(np.ascontiguousarray(f)) for f in frames]
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.partial")
+    images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=90, loop=0)
+    tmp.replace(out_path)
+    return out_path
