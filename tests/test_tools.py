@@ -216,3 +216,15 @@ def test_an_ffmpeg_filter_effect_streams_over_its_span_only(tmp_path):
     negated = 255 - plain  # negate inverts the limited-range luma around full range
     assert np.abs(lumas[:10] - plain[:10]).max() < 2 and np.abs(lumas[25:] - plain[25:]).max() < 2
     assert np.abs(lumas[10:25] - negated[10:25]).max() < 3
+
+
+def test_checks_run_in_the_bwrap_sandbox_or_say_why_not(gl_available):
+    from agent.tools.library import _sandbox_plan, check_ffmpeg_filter
+
+    executor, how = _sandbox_plan()
+    verdict = check_ffmpeg_filter("hue=h=30")
+    assert verdict.ok
+    if executor is None:
+        assert verdict.sandbox.startswith("none: ") and how in verdict.sandbox
+    else:
+        assert verdict.sandbox == "bwrap" and gl_available.sandbox == "bwrap"

@@ -88,3 +88,30 @@ def run_chain(chain: str, frames: int = 12, timeout: float = 30) -> tuple[bool, 
     if data.size != frames * w * h * 3:
         return False, "the chain changes the frame size or drops frames (a tool must keep both)", None, ms
     return True, "", data.reshape(frames, h, w, 3), ms
+
+
+def check(chain: str) -> dict:
+    """The full verdict for one chain, as plain data."""
+    problems = static_problems(chain)
+    if problems:
+        return {"ok": False, "reason": "; ".join(problems)}
+    ok, reason, frames, ms = run_chain(chain)
+    if not ok:
+        return {"ok": False, "reason": reason}
+    if float(frames.std()) < BLANK_STD:
+        return {"ok": False, "reason": "the output is blank"}
+    if ms > BUDGET_MS_PER_FRAME:
+        return {"ok": False, "reason": f"{ms:.0f} ms per 720p frame is over the {BUDGET_MS_PER_FRAME:.0f} ms budget"}
+    return {"ok": True, "reason": "", "renderer": "ffmpeg", "ms_per_frame_720p": round(ms, 2)}
+
+
+def main() -> int:
+    import json
+    import sys
+
+    print(json.dumps(check(sys.stdin.read())))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -25,6 +25,7 @@ from agent.tools.spec import ParamSpec, Provenance, ToolSpec, Validation, source
 
 BUNDLED = Path(__file__).resolve().parents[1] / "generated_tools"
 CHECK_TIMEOUT_S = 30
+SANDBOX_PYTHON = "/usr/bin/python3"  # the pyenv interpreter under /root is not visible to uid 65534
 _GLSL_TYPES = {"float", "int", "bool", "vec2", "vec3", "vec4"}
 
 
@@ -87,40 +88,65 @@ def load_library(dirs: list[Path]) -> tuple[dict[str, Tool], list[str]]:
     return tools, problems
 
 
-def check_glsl(source: str, kind: str, timeout: float = CHECK_TIMEOUT_S) -> Validation:
-    """Validate a shader in a separate process: a shader that never ends is killed, not waited on."""
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+def _sandbox_plan() -> tuple[object | None, str]:
+    """The sandbox the checks run in, or None and why not (then they run as a plain process)."""
+    from sandbox import BwrapExecutor, SandboxUnavailable
+
+    root = Path(__file__).resolve().parents[2]
+    if not Path(SANDBOX_PYTHON).exists():
+        return None, f"{SANDBOX_PYTHON} is missing (apt python3)"
+    for folder in [root, *root.parents]:
+        if not folder.stat().st_mode & 0o001:
+            return None, f"{folder} is not traversable by other users, so the sandbox cannot see the code"
     try:
-        proc = subprocess.run([sys.executable, "-m", "agent.tools.glsl_check", kind], input=source,
-                              capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return Validation(ok=False, reason=f"the shader did not finish within {timeout:.0f} s (endless loop?)",
-                          checked=now)
-    if proc.returncode != 0 or not proc.stdout.strip():
-        tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
-        return Validation(ok=False, reason=f"the checker crashed (exit {proc.returncode}): {tail[0]}", checked=now)
-    verdict = json.loads(proc.stdout.strip().splitlines()[-1])
-    return Validation(checked=now, **verdict)
+        return BwrapExecutor(), "bwrap"
+    except SandboxUnavailable as exc:
+        return None, str(exc)
+
+
+def _run_check(module: str, args: list[str], stdin: str, timeout: float) -> Validation:
+    """Run a checker module on untrusted source, inside the sandbox where it can run."""
+    from sandbox import Limits
+
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    executor, how = _sandbox_plan()
+    if executor is not None:
+        root = Path(__file__).resolve().parents[2]
+        site = Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+        result = executor.run([SANDBOX_PYTHON, "-m", module, *args], stdin=stdin,
+                              limits=Limits(wall_s=timeout, cpu_s=int(timeout) * 2, memory_mb=4096),
+                              read_only=[root, site], env={"PYTHONPATH": f"{root}:{site}"})
+        if not result.ok:
+            reason = (f"the check did not finish within {timeout:.0f} s (endless loop?)"
+                      if result.reason.startswith("timeout") else
+                      f"the checker failed ({result.reason}): {(result.stderr.strip().splitlines() or [''])[-1]}")
+            return Validation(ok=False, reason=reason, checked=now, sandbox=how)
+        stdout = result.stdout
+    else:
+        try:
+            proc = subprocess.run([sys.executable, "-m", module, *args], input=stdin, capture_output=True,
+                                  text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return Validation(ok=False, reason=f"the check did not finish within {timeout:.0f} s (endless loop?)",
+                              checked=now, sandbox=f"none: {how}")
+        if proc.returncode != 0 or not proc.stdout.strip():
+            tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
+            return Validation(ok=False, reason=f"the checker crashed (exit {proc.returncode}): {tail[0]}",
+                              checked=now, sandbox=f"none: {how}")
+        stdout, how = proc.stdout, f"none: {how}"
+    verdict = json.loads(stdout.strip().splitlines()[-1])
+    return Validation(checked=now, sandbox=how, **verdict)
+
+
+def check_glsl(source: str, kind: str, timeout: float = CHECK_TIMEOUT_S) -> Validation:
+    """Validate a shader in the sandbox: a shader that never ends is killed, not waited on."""
+    return _run_check("agent.tools.glsl_check", [kind], source, timeout)
 
 
 def check_ffmpeg_filter(chain: str, timeout: float = CHECK_TIMEOUT_S) -> Validation:
     """Static rules (pure per-frame filters, nothing that names a file, device or protocol), then
-    a run on a test clip in its own process with a timeout."""
-    from agent.tools.ffmpeg_check import BLANK_STD, BUDGET_MS_PER_FRAME, run_chain, static_problems
-
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    problems = static_problems(chain)
-    if problems:
-        return Validation(ok=False, reason="; ".join(problems), checked=now)
-    ok, reason, frames, ms = run_chain(chain, timeout=timeout)
-    if not ok:
-        return Validation(ok=False, reason=reason, checked=now)
-    if float(frames.std()) < BLANK_STD:
-        return Validation(ok=False, reason="the output is blank", checked=now)
-    if ms > BUDGET_MS_PER_FRAME:
-        return Validation(ok=False, reason=f"{ms:.0f} ms per 720p frame is over the "
-                                           f"{BUDGET_MS_PER_FRAME:.0f} ms budget", checked=now)
-    return Validation(ok=True, checked=now, renderer="ffmpeg", ms_per_frame_720p=round(ms, 2))
+    a timed run on a test clip, in the sandbox."""
+    return _run_check("agent.tools.ffmpeg_check", [], chain, timeout)
 
 
 def _slug(text: str) -> str:

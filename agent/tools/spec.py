@@ -62,6 +62,7 @@ class Validation(_Spec):
     checked: str = ""  # ISO time
     renderer: str = ""  # e.g. the GL renderer the shader was checked on
     ms_per_frame_720p: float | None = None
+    sandbox: str = ""  # "bwrap", or "none: <why>" when the check could not be sandboxed
 
 
 class Stats(_Spec):
