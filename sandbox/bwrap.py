@@ -36,10 +36,12 @@ class BwrapExecutor:
         for path in SYSTEM_DIRS:
             if os.path.exists(path):
                 args += ["--ro-bind", path, path]
+        # The private /tmp first: read-only binds that live under /tmp must land on top of it.
+        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
         for path in read_only:
             args += ["--ro-bind", str(path), str(path)]
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind", str(work), "/sandbox",
-                 "--chdir", "/sandbox", "--setenv", "HOME", "/sandbox", "--setenv", "PATH", "/usr/bin:/bin"]
+        args += ["--bind", str(work), "/sandbox", "--chdir", "/sandbox", "--setenv", "HOME", "/sandbox",
+                 "--setenv", "PATH", "/usr/bin:/bin"]
         for key, value in env.items():
             args += ["--setenv", key, value]
         # CPU: SIGXCPU at the soft limit, SIGKILL a second later at the hard one.

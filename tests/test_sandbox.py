@@ -93,3 +93,17 @@ def test_a_huge_file_is_stopped_by_the_file_size_limit(box):
 
 def test_the_agent_is_still_here():
     assert sys.executable and shutil.which("bwrap")
+
+
+def test_read_only_paths_under_tmp_are_visible(box):
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())  # pytest's tmp_path is 0700 under a 0700 parent: not for uid 65534
+    try:
+        os.chmod(folder, 0o755)
+        (folder / "data.txt").write_text("seen")
+        result = box.run([PY, "-c", f"print(open({str(folder / 'data.txt')!r}).read())"], read_only=[folder],
+                         limits=Limits(wall_s=20))
+        assert result.ok and result.stdout.strip() == "seen", result.stderr
+    finally:
+        shutil.rmtree(folder)
