@@ -228,3 +228,15 @@ def test_checks_run_in_the_bwrap_sandbox_or_say_why_not(gl_available):
         assert verdict.sandbox.startswith("none: ") and how in verdict.sandbox
     else:
         assert verdict.sandbox == "bwrap" and gl_available.sandbox == "bwrap"
+
+
+def test_every_tool_a_style_names_is_in_the_bundled_library():
+    from agent.brain.rules import STYLE_TOOLS, plan_edit
+    from agent.tools.library import BUNDLED
+
+    tools, _ = load_library([BUNDLED])
+    named = {t.tool for preset in STYLE_TOOLS.values() for t in preset}
+    assert named and named <= set(tools)
+    plan = plan_edit("20 s lofi edit")
+    assert {t.tool for s in plan.sections for t in s.tools} == {"vhs", "film-grain"}
+    assert not any(s.tools for s in plan_edit("20 s lofi edit, no effects").sections)

@@ -24,7 +24,7 @@ from agent.brain.request import (
 from agent.errors import PlanError
 from agent.media.models import MusicAnalysis
 from agent.timeline.plan import (RHYTHM_BEATS, Aspect, EditPlan, EffectKind, EffectRequest, EffectTrigger, Look,
-                                 Rhythm, SectionPlan, ShotPreference, TextOverlay, TransitionRequest)
+                                 Rhythm, SectionPlan, ShotPreference, TextOverlay, ToolEffect, TransitionRequest)
 
 
 # ----------------------------------------------------------------------------- style presets
@@ -56,6 +56,31 @@ class StylePreset:
     aspect: Aspect = "16:9"
     duration: float | None = None  # None: the caller's default_duration
     fps: float = 30.0
+
+
+@dataclass(frozen=True)
+class PresetTool:
+    """A library tool a style adds on its own (GLSL or ffmpeg-filter, by id)."""
+
+    tool: str
+    on: str  # beats, downbeats, drops, cuts or section
+    scope: Scope = "all"
+    beats: float = 1.0
+
+
+# Library tools per style, used sparingly: each GLSL frame costs more than an ffmpeg one on a CPU.
+# A style's own colour look already comes from its preset, so these add texture and motion.
+STYLE_TOOLS: Mapping[str, tuple[PresetTool, ...]] = MappingProxyType({
+    "phonk": (PresetTool("rgb-split", "downbeats", "drops", 1.0), PresetTool("film-grain", "section", "calm")),
+    "amv": (PresetTool("speed-lines", "downbeats", "drops", 1.0), PresetTool("rgb-split", "drops", "drops", 2.0)),
+    "hype": (PresetTool("zoom-pulse", "downbeats", "drops", 1.0), PresetTool("strobe", "drops", "drops", 1.0)),
+    "sport": (PresetTool("zoom-pulse", "downbeats", "drops", 1.0),),
+    "montage": (PresetTool("light-leak", "drops", "drops", 4.0),),
+    "travel": (PresetTool("light-leak", "section", "calm"),),
+    "cinematic": (PresetTool("film-grain", "section"),),
+    "wedding": (PresetTool("dreamy-soft", "section"),),
+    "lofi": (PresetTool("vhs", "section"), PresetTool("film-grain", "section")),
+})
 
 
 STYLE_PRESETS: Mapping[str, StylePreset] = MappingProxyType({
@@ -293,6 +318,9 @@ def plan_edit(prompt: str, music: MusicAnalysis | None = None, *, default_durati
     if any(e.on == "drops" for e in effects) and not any(e.on == "drops" for s in sections for e in s.effects):
         reasons.append("no drop falls inside the reel, so the drop effects are left out")
     reasons.append(_rhythm_reason(request, preset, style))
+    used_tools = sorted({t.tool for section in sections for t in section.tools})
+    if used_tools:
+        reasons.append(f"library tools for {style}: {', '.join(used_tools)}")
 
     look_name, why = _choose_look(request, preset, style)
     reasons.append(why)
@@ -405,6 +433,9 @@ def _section_plan(segment: _Segment, request: RequestConstraints, preset: StyleP
     transition = _transition_request(transitions[scope], preset, rhythm)
     section_effects = [EffectRequest(kind=e.kind, on=e.on, every=e.every, intensity=e.intensity)
                        for e in effects if _effect_applies(e, segment, structure_unknown)]
+    tools = [] if request.no_effects else [
+        ToolEffect(tool=t.tool, on=t.on, beats=t.beats) for t in STYLE_TOOLS.get(style, ())
+        if _effect_applies(t, segment, structure_unknown)]
     speed, ramp_to = 1.0, None
     if request.speed is not None and ((has_drops and not segment.is_drop) or not (has_drops or request.speed_ramp)):
         speed = request.speed
@@ -413,7 +444,8 @@ def _section_plan(segment: _Segment, request: RequestConstraints, preset: StyleP
         speed, ramp_to = 1.5, 0.5
         why += ", speed ramp 1.5x -> 0.5x"
     return SectionPlan(start=segment.start, end=segment.end, rhythm=rhythm, shots=shots, speed=speed,
-                       speed_ramp_to=ramp_to, transition=transition, effects=section_effects, why=why)
+                       speed_ramp_to=ramp_to, transition=transition, effects=section_effects, tools=tools,
+                       why=why)
 
 
 def _transition_request(ask: TransitionAsk | None, preset: StylePreset, rhythm: Rhythm) -> TransitionRequest | None:
@@ -425,7 +457,7 @@ def _transition_request(ask: TransitionAsk | None, preset: StylePreset, rhythm: 
     return TransitionRequest(name=ask.name, expr=ask.expr, beats=beats, every_n_cuts=every)
 
 
-def _effect_applies(effect: PresetEffect, segment: _Segment, structure_unknown: bool) -> bool:
+def _effect_applies(effect: PresetEffect | PresetTool, segment: _Segment, structure_unknown: bool) -> bool:
     if segment.label == "whole":
         # Without an analysis the compiler still finds drops, so drop-triggered effects stay.
         # A reel without drops is all calm.
