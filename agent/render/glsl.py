@@ -216,20 +216,23 @@ class GLSLEngine:
             a.release()
             b.release()
 
+    def _effect(self, frame: np.ndarray, source: str, values: dict[str, Any], dtype: str = "f1") -> np.ndarray:
+        compiled = self.compile(source, "effect")
+        h, w = frame.shape[:2]
+        texture = self._texture(frame)
+        try:
+            texture.use(0)
+            if "src_tex" in compiled.program:
+                compiled.program["src_tex"].value = 0
+            defaults = {"progress": 0.0, "time": 0.0, "beat": 0.0, "downbeat": 0.0, "energy": 0.0}
+            return self._draw(compiled, (w, h), {**defaults, **values, "ratio": w / h}, dtype)
+        finally:
+            texture.release()
+
     def effects(self, frame: np.ndarray, layers: list[tuple[str, dict[str, Any]]]) -> np.ndarray:
         """Apply effect layers in order; each layer is (source, uniform values incl. time/progress)."""
-        h, w = frame.shape[:2]
         for source, values in layers:
-            compiled = self.compile(source, "effect")
-            texture = self._texture(frame)
-            try:
-                texture.use(0)
-                if "src_tex" in compiled.program:
-                    compiled.program["src_tex"].value = 0
-                frame = self._draw(compiled, (w, h), {"progress": 0.0, "time": 0.0, "beat": 0.0, "downbeat": 0.0,
-                                                      "energy": 0.0, **values, "ratio": w / h})
-            finally:
-                texture.release()
+            frame = self._effect(frame, source, values)
         return frame
 
     def finite(self, source: str, kind: str, a: np.ndarray, b: np.ndarray) -> bool:
@@ -238,17 +241,8 @@ class GLSLEngine:
             if kind == "transition":
                 out = self.transition(source, a, b, progress, dtype="f4")
             else:
-                compiled = self.compile(source, "effect")
-                texture = self._texture(a)
-                try:
-                    texture.use(0)
-                    if "src_tex" in compiled.program:
-                        compiled.program["src_tex"].value = 0
-                    h, w = a.shape[:2]
-                    out = self._draw(compiled, (w, h), {"progress": progress, "time": progress, "beat": progress,
-                                                        "downbeat": progress, "energy": 0.8, "ratio": w / h}, "f4")
-                finally:
-                    texture.release()
+                out = self._effect(a, source, {"progress": progress, "time": progress, "beat": progress,
+                                               "downbeat": progress, "energy": 0.8}, "f4")
             if not np.isfinite(out).all():
                 return False
         return True
