@@ -174,8 +174,8 @@ def test_in_process_crossfade_matches_ffmpeg_xfade(tmp_path):
 
 
 def test_items_sharing_one_decode_run_in_any_order_are_frame_exact(tmp_path):
-    from agent.render.render import _handles
     from agent.render.runs import keyframe_times, plan_runs
+    from agent.timeline.model import transition_handles
 
     src = make_numbered_clip(tmp_path / "long_gop.mp4", 200, step=1, gop=250)
     starts = [100, 20, 40, 43]  # out of source order; the last overlaps the third
@@ -185,7 +185,7 @@ def test_items_sharing_one_decode_run_in_any_order_are_frame_exact(tmp_path):
                               record_end=position + 10))
         position += 10
     tl = Timeline(fps_num=30, fps_den=1, width=320, height=180, items=items)
-    heads, tails = _handles(tl)
+    heads, tails = transition_handles(len(tl.items), tl.transitions)
     runs, _ = plan_runs(tl, heads, tails, {str(src): probe(src).video}, {str(src): keyframe_times(str(src))})
     assert len(runs) == 1  # one keyframe: continuing through the gaps beats seeking back to it
     lumas = frame_lumas(render(tl, tmp_path / "out.mp4").path)

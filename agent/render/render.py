@@ -29,7 +29,7 @@ from agent.render.glsl import GLSLEngine, rgb_to_yuv420, yuv420_to_rgb
 from agent.render.runs import ItemFrames, RunDecoder, keyframe_times, plan_runs
 from agent.render.transitions import blend
 from agent.render.verify import verify_output
-from agent.timeline.model import EffectItem, Timeline
+from agent.timeline.model import EffectItem, Timeline, transition_handles
 
 Progress = Callable[[int, int], None]
 
@@ -89,7 +89,6 @@ class _Sources:
         runs, self._placement = plan_runs(timeline, heads, tails, videos, keyframes)
         self._counts = [heads[i] + item.frames + tails[i] for i, item in enumerate(timeline.items)]
         self.decoder = RunDecoder(timeline, runs, videos, tmp_dir)
-        self.runs = len(runs)
         self._open: dict[int, ItemFrames] = {}
 
     def get(self, index: int) -> ItemFrames:
@@ -106,15 +105,6 @@ class _Sources:
             source.close()
         self._open.clear()
         self.decoder.close()
-
-
-def _handles(timeline: Timeline) -> tuple[list[int], list[int]]:
-    heads = [0] * len(timeline.items)
-    tails = [0] * len(timeline.items)
-    for tr in timeline.transitions:
-        heads[tr.index] = tr.frames // 2
-        tails[tr.index - 1] = tr.frames - tr.frames // 2
-    return heads, tails
 
 
 def _effects_by_frame(effects: list[EffectItem]) -> dict[int, list[EffectItem]]:
@@ -177,24 +167,34 @@ def music_uniforms(timeline: Timeline, effect: EffectItem, frame_no: int) -> dic
             "beat": _phase(timeline.beats, t), "downbeat": _phase(timeline.downbeats, t), "energy": energy}
 
 
+def _apply_frame_effects(frame: bytes, position: int, active: list[EffectItem], timeline: Timeline,
+                         engine: GLSLEngine) -> bytes:
+    """Built-ins on the yuv planes, then the GLSL layers (ffmpeg chains are streamed separately)."""
+    width, height = timeline.width, timeline.height
+    builtin = [e for e in active if e.kind in fx.BUILTIN]
+    if builtin:
+        frame = fx.apply_effects(frame, position, builtin, width, height)
+    layers = [(e.shader, {**e.params, **music_uniforms(timeline, e, position)}) for e in active if e.kind == "glsl"]
+    if layers:
+        frame = rgb_to_yuv420(engine.effects(yuv420_to_rgb(frame, width, height), layers))
+    return frame
+
+
 def _apply(stream, timeline: Timeline, engine: GLSLEngine):
     """Effects on just the frames they cover: built-ins on the yuv planes, then GLSL layers, then
     an ffmpeg filter chain streamed over its span."""
     per_frame = _effects_by_frame(timeline.effects)
-    width, height = timeline.width, timeline.height
     span: FilterSpan | None = None
     span_end = delivered = 0
     try:
         for position, frame in stream:
-            active = per_frame.get(position) or []
-            frame = fx.apply_effects(frame, position, [e for e in active if e.kind in fx.BUILTIN], width, height)
-            layers = [(e.shader, {**e.params, **music_uniforms(timeline, e, position)})
-                      for e in active if e.kind == "glsl"]
-            if layers:
-                frame = rgb_to_yuv420(engine.effects(yuv420_to_rgb(frame, width, height), layers))
-            chain = next((e for e in active if e.kind == "ffmpeg"), None)
+            active = per_frame.get(position)
+            if active:
+                frame = _apply_frame_effects(frame, position, active, timeline, engine)
+            chain = next((e for e in active if e.kind == "ffmpeg"), None) if active else None
             if chain is not None and span is None:
-                span = FilterSpan(chain.filter, width, height, timeline.fps, f"effect at frame {position}")
+                span = FilterSpan(chain.filter, timeline.width, timeline.height, timeline.fps,
+                                  f"effect at frame {position}")
                 span_end, delivered = chain.end_frame, 0
             if span is None:
                 yield frame
@@ -228,7 +228,7 @@ def render(timeline: Timeline, out_path: str | Path, *, preview: bool = False, p
     tl = timeline
     warnings: list[str] = []
     partial = out_path.with_name(f".{out_path.stem}.partial{os.getpid()}.mp4")
-    heads, tails = _handles(tl)
+    heads, tails = transition_handles(len(tl.items), tl.transitions)
     with tempfile.TemporaryDirectory(prefix="reelwright-render-") as tmp:
         tmp_dir = Path(tmp)
         sources = None

@@ -13,19 +13,12 @@ import numpy as np
 from agent.errors import RenderError
 from agent.render.ffmpeg_graph import fps_arg
 from agent.render.glsl import GLSLEngine, rgb_to_yuv420, yuv420_to_rgb
+from agent.timeline.model import XFADE_TRANSITIONS
 
-XFADE_TRANSITIONS = frozenset("""
-fade wipeleft wiperight wipeup wipedown slideleft slideright slideup slidedown circlecrop rectcrop
-distance fadeblack fadewhite radial smoothleft smoothright smoothup smoothdown circleopen circleclose
-vertopen vertclose horzopen horzclose dissolve pixelize diagtl diagtr diagbl diagbr hlslice hrslice
-vuslice vdslice hblur fadegrays wipetl wipetr wipebl wipebr squeezeh squeezev zoomin fadefast
-fadeslow hlwind hrwind vuwind vdwind coverleft coverright coverup coverdown revealleft revealright
-revealup revealdown custom
-""".split())
 
 
 def xfade_filter(name: str, expr: str | None, duration: float) -> str:
-    if name not in XFADE_TRANSITIONS:
+    if name not in XFADE_TRANSITIONS and name != "custom":
         raise RenderError(f"unknown transition {name!r}; use one of ffmpeg's xfade names or 'custom'")
     spec = f"xfade=transition={name}:duration={duration:.6f}:offset=0"
     if name == "custom":

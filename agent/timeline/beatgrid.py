@@ -34,20 +34,6 @@ class ReelMusic:
     def beat_times(self) -> np.ndarray:
         return np.array([b.time for b in self.beats])
 
-    def energy_at(self, music: MusicAnalysis, reel_t0: float, reel_t1: float) -> float:
-        """Mean normalised music energy over a reel span (0.5 when unknown)."""
-        if not music.energy:
-            return 0.5
-        values = []
-        for seg in self.segments:
-            a = max(reel_t0, seg.record_start)
-            b = min(reel_t1, seg.record_start + seg.duration)
-            if b <= a:
-                continue
-            i0 = int((seg.source_start + a - seg.record_start) / music.energy_hop)
-            i1 = max(i0 + 1, int((seg.source_start + b - seg.record_start) / music.energy_hop))
-            values.extend(music.energy[i0:i1])
-        return float(np.mean(values)) if values else 0.5
 
 
 def reel_energy(reel: ReelMusic, music: MusicAnalysis, duration: float) -> list[float]:

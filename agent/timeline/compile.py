@@ -17,7 +17,7 @@ from agent.errors import PlanError
 from agent.media.models import Analysis, ClipAnalysis, Shot
 from agent.timeline.beatgrid import ReelBeat, ReelMusic, place_music, reel_energy
 from agent.timeline.model import (AudioTrack, ClipItem, EffectItem, LookItem, Reframe, TextItem, Timeline,
-                                  TransitionItem)
+                                  TransitionItem, transition_handles)
 from agent.timeline.plan import ASPECT_RATIOS, RHYTHM_BEATS, EditPlan, SectionPlan
 
 MIN_ITEM_FRAMES = 4
@@ -194,9 +194,8 @@ def _transitions(plan: EditPlan, cuts: list[tuple[int, ReelBeat, int]], bounds: 
         wanted = int(round(request.beats * beat_period * fps))
         before = bounds[n + 1] - bounds[n]
         after = bounds[n + 2] - bounds[n + 1]
+        # At most half of each neighbour, so two transitions on one item never overlap.
         frames = min(wanted, before // 2, after // 2)
-        if out and out[-1].index == n:  # never two transitions on one item's both ends overlapping
-            frames = min(frames, before // 2)
         if frames < 2:
             continue
         if request.name.startswith("glsl:"):
@@ -209,19 +208,24 @@ def _transitions(plan: EditPlan, cuts: list[tuple[int, ReelBeat, int]], bounds: 
     return out
 
 
+def _trigger_times(on: str, sec_index: int, section: SectionPlan, music: ReelMusic,
+                   cuts: list[tuple[int, ReelBeat, int]], drops: list[float]) -> list[float]:
+    """Reel times in the section where an effect triggered `on` beats/downbeats/cuts/drops fires."""
+    if on == "beats":
+        return [b.time for b in _section_beats(music.beats, section)]
+    if on == "downbeats":
+        return [b.time for b in _section_beats(music.beats, section) if b.position == 1]
+    if on == "cuts":
+        return [c[1].time for c in cuts if c[2] == sec_index]
+    return [d for d in drops if section.start <= d < section.end]
+
+
 def _effects(plan: EditPlan, music: ReelMusic, cuts: list[tuple[int, ReelBeat, int]], drops: list[float],
              fps: Fraction, total: int) -> list[EffectItem]:
     out: list[EffectItem] = []
     for sec_index, section in enumerate(plan.sections):
         for req in section.effects:
-            if req.on == "beats":
-                times = [b.time for b in _section_beats(music.beats, section)]
-            elif req.on == "downbeats":
-                times = [b.time for b in _section_beats(music.beats, section) if b.position == 1]
-            elif req.on == "cuts":
-                times = [c[1].time for c in cuts if c[2] == sec_index]
-            else:
-                times = [d for d in drops if section.start <= d < section.end]
+            times = _trigger_times(req.on, sec_index, section, music, cuts, drops)
             length = max(2, int(round(EFFECT_SECONDS[req.kind] * fps)))
             for k, t in enumerate(times[::req.every]):
                 start = int(round(t * fps))
@@ -242,10 +246,7 @@ def _tool_effects(plan: EditPlan, music: ReelMusic, cuts: list[tuple[int, ReelBe
             if req.on == "section":
                 spans = [(section.start, section.end)]
             else:
-                beats = _section_beats(music.beats, section)
-                times = {"beats": [b.time for b in beats], "downbeats": [b.time for b in beats if b.position == 1],
-                         "cuts": [c[1].time for c in cuts if c[2] == sec_index],
-                         "drops": [d for d in drops if section.start <= d < section.end]}[req.on][::req.every]
+                times = _trigger_times(req.on, sec_index, section, music, cuts, drops)[::req.every]
                 spans = [(t, min(section.end, t + req.beats * beat_period)) for t in times]
             for a, b in spans:
                 start, end = int(round(a * fps)), min(total, int(round(b * fps)))
@@ -272,8 +273,8 @@ def compile_plan(plan: EditPlan, analysis: Analysis, tools: dict | None = None) 
     bounds = [0] + [c[0] for c in cuts] + [total]
     beat_period = float(np.median(np.diff(music.beat_times))) if len(music.beats) > 1 else 0.5
     transitions = _transitions(plan, cuts, bounds, beat_period, fps, tools)
-    heads = {tr.index: tr.frames // 2 for tr in transitions}
-    tails = {tr.index - 1: tr.frames - tr.frames // 2 for tr in transitions}
+    heads, tails = transition_handles(len(bounds) - 1, transitions)
+    energy = reel_energy(music, analysis.music, plan.duration)
 
     pool = _build_pool(analysis)
     if not pool:
@@ -286,11 +287,10 @@ def compile_plan(plan: EditPlan, analysis: Analysis, tools: dict | None = None) 
         section = _section_at(plan, rec_start / float(fps))
         speed = section.speed
         speed_end = section.speed_ramp_to
-        frames_needed = heads.get(n, 0) + (rec_end - rec_start) + tails.get(n, 0)
-        mean_speed = speed if speed_end is None else (speed + speed_end) / 2
-        needed = frames_needed / float(fps) * mean_speed
-        energy = music.energy_at(analysis.music, rec_start / float(fps), rec_end / float(fps))
-        choice = _pick_shot(pool, needed, section.shots, energy, previous_source)
+        frames_needed = heads[n] + (rec_end - rec_start) + tails[n]
+        needed = frames_needed / float(fps) * _mean_speed(speed, speed_end)
+        slot_energy = _mean_energy(energy, analysis.music.energy_hop, rec_start / float(fps), rec_end / float(fps))
+        choice = _pick_shot(pool, needed, section.shots, slot_energy, previous_source)
         if choice is None:
             # Nothing long enough: slow the longest stretch left down (not below MIN_SPEED), or
             # start reusing footage; either way the report says so.
@@ -308,9 +308,9 @@ def compile_plan(plan: EditPlan, analysis: Analysis, tools: dict | None = None) 
             fallbacks.append(f"slot at {rec_start / float(fps):.2f} s: {why} (speed {speed:.2f}x)")
         else:
             entry, why = choice
-        head_seconds = heads.get(n, 0) / float(fps) * speed
+        head_seconds = heads[n] / float(fps) * speed
         source_start = entry.cursor + head_seconds
-        used = frames_needed / float(fps) * (speed if speed_end is None else (speed + speed_end) / 2)
+        used = frames_needed / float(fps) * _mean_speed(speed, speed_end)
         # Leave a small gap between uses, and keep the cursor on the source's frame grid so that
         # later items from this shot start on whole frames (and can share a decode run).
         src_fps = entry.clip.info.video.fps or float(fps)
@@ -342,11 +342,23 @@ def compile_plan(plan: EditPlan, analysis: Analysis, tools: dict | None = None) 
                       brightness=plan.look.brightness),
         beats=[round(b.time, 6) for b in music.beats if b.time < plan.duration],
         downbeats=[round(b.time, 6) for b in music.beats if b.position == 1 and b.time < plan.duration],
-        energy=reel_energy(music, analysis.music, plan.duration),
+        energy=energy,
         energy_hop=analysis.music.energy_hop,
     )
     return CompileResult(timeline=timeline, cuts=_cut_reports(cuts, music, fps, [sec.rhythm for sec in plan.sections]), items=reports,
                          music_start=music.start, notes=notes, fallbacks=fallbacks)
+
+
+def _mean_speed(speed: float, speed_end: float | None) -> float:
+    """Average playback speed of an item (a linear ramp averages its two ends)."""
+    return speed if speed_end is None else (speed + speed_end) / 2
+
+
+def _mean_energy(energy: list[float], hop: float, t0: float, t1: float) -> float:
+    """Mean music energy over a reel span (0.5 when the song has no energy envelope)."""
+    i0 = int(t0 / hop)
+    values = energy[i0:max(i0 + 1, int(t1 / hop))]
+    return float(np.mean(values)) if values else 0.5
 
 
 def _section_at(plan: EditPlan, t: float) -> SectionPlan:

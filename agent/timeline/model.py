@@ -12,6 +12,18 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
+# ffmpeg 5.1's built-in xfade transitions: the names a TransitionItem may carry besides "custom"
+# (an xfade expression) and "glsl" (a shader).
+XFADE_TRANSITIONS = frozenset("""
+fade wipeleft wiperight wipeup wipedown slideleft slideright slideup slidedown circlecrop rectcrop
+distance fadeblack fadewhite radial smoothleft smoothright smoothup smoothdown circleopen circleclose
+vertopen vertclose horzopen horzclose dissolve pixelize diagtl diagtr diagbl diagbr hlslice hrslice
+vuslice vdslice hblur fadegrays wipetl wipetr wipebl wipebr squeezeh squeezev zoomin fadefast
+fadeslow hlwind hrwind vuwind vdwind coverleft coverright coverup coverdown revealleft revealright
+revealup revealdown
+""".split())
+
+
 class _Item(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -74,6 +86,16 @@ class TransitionItem(_Item):
     @property
     def end_frame(self) -> int:
         return self.start_frame + self.frames
+
+
+def transition_handles(items: int, transitions: list[TransitionItem]) -> tuple[list[int], list[int]]:
+    """Per item, the frames a transition needs before its start (head) and past its end (tail):
+    the incoming item starts frames // 2 early, the outgoing one runs the rest past the cut."""
+    heads, tails = [0] * items, [0] * items
+    for tr in transitions:
+        heads[tr.index] = tr.frames // 2
+        tails[tr.index - 1] = tr.frames - tr.frames // 2
+    return heads, tails
 
 
 class EffectItem(_Item):
@@ -158,13 +180,14 @@ class Timeline(_Item):
             if item.record_start != position:
                 raise ValueError(f"item {n} starts at frame {item.record_start}, expected {position}")
             position = item.record_end
-        used = [0] * len(self.items)  # frames of each item that transitions mix away
         for tr in self.transitions:
             if not 1 <= tr.index < len(self.items) or self.items[tr.index].record_start != tr.cut_frame:
                 raise ValueError(f"transition at frame {tr.cut_frame} is not on a cut")
-            used[tr.index - 1] += tr.frames // 2
-            used[tr.index] += tr.frames - tr.frames // 2
-        for n, (item, mixed) in enumerate(zip(self.items, used)):
+        # The frames of each item that transitions mix away: its outgoing transition's head on
+        # this side of the cut, and its incoming transition's tail.
+        heads, tails = transition_handles(len(self.items), self.transitions)
+        for n, item in enumerate(self.items):
+            mixed = (heads[n + 1] if n + 1 < len(self.items) else 0) + (tails[n - 1] if n else 0)
             if mixed > item.frames:
                 raise ValueError(f"item {n} lasts {item.frames} frames but its transitions need {mixed}")
         chains = sorted((e.start_frame, e.end_frame) for e in self.effects if e.kind == "ffmpeg")

@@ -35,20 +35,13 @@ from agent.timeline.model import (
     LookItem,
     TextItem,
     Timeline,
+    XFADE_TRANSITIONS,
     TransitionItem,
 )
 
 META = "reelwright"
 FORMAT_VERSION = 1
 
-XFADE_NAMES = frozenset(
-    "fade wipeleft wiperight wipeup wipedown slideleft slideright slideup slidedown circlecrop rectcrop "
-    "distance fadeblack fadewhite radial smoothleft smoothright smoothup smoothdown circleopen circleclose "
-    "vertopen vertclose horzopen horzclose dissolve pixelize diagtl diagtr diagbl diagbr hlslice hrslice "
-    "vuslice vdslice hblur fadegrays wipetl wipetr wipebl wipebr squeezeh squeezev zoomin fadefast fadeslow "
-    "hlwind hrwind vuwind vdwind coverleft coverright coverup coverdown revealleft revealright revealup "
-    "revealdown".split()
-)
 # xfade names that an NLE shows as a plain dissolve; anything else is exported as Custom.
 _DISSOLVE_NAMES = frozenset({"fade", "dissolve", "fadeblack", "fadewhite", "fadegrays", "fadefast", "fadeslow"})
 
@@ -315,7 +308,7 @@ def from_otio(otio_timeline: otio.schema.Timeline) -> Timeline:
                 raise PlanError(f"the transition {tr.name!r} at frame {entries[index][1]} is longer than its clips")
         if tr_meta.get("name"):
             name = tr_meta["name"]
-        elif tr.name in XFADE_NAMES:  # the FCP XML reader keeps the effect name
+        elif tr.name in XFADE_TRANSITIONS:  # the FCP XML reader keeps the effect name
             name = tr.name
         else:
             name = "fade"

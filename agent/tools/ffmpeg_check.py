@@ -14,6 +14,8 @@ import time
 
 import numpy as np
 
+from agent.tools.glsl_check import BLANK_STD
+
 # Filters that only compute on the frames they are given (no files, no devices, no commands).
 ALLOWED_FILTERS = frozenset("""
 eq hue curves colorbalance colorchannelmixer colorlevels colortemperature vibrance exposure monochrome
@@ -26,7 +28,6 @@ _FORBIDDEN_VALUE = re.compile(r"^'?\s*(/|~|\.\./)|://|\.\./|\.[a-z][a-z0-9]{1,3}
 _FORBIDDEN_KEY = re.compile(r"file|url|path|dev", re.I)
 _SIZE = (1280, 720)
 BUDGET_MS_PER_FRAME = 100.0  # at 720p, test-picture generation and process start included
-BLANK_STD = 2.0
 
 
 def static_problems(chain: str) -> list[str]:

@@ -18,7 +18,7 @@ import numpy as np
 BLANK_STD = 2.0  # a frame whose pixels vary less than this (0..255) is blank
 
 
-def _test_frames(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+def test_pictures(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
     """Two busy, different pictures: gradients with a checker, so any geometry shows."""
     y, x = np.mgrid[0:height, 0:width]
     checker = (((x // 40) + (y // 40)) % 2).astype(np.float32)
@@ -38,7 +38,7 @@ def check(source: str, kind: str, width: int = 1280, height: int = 720) -> dict:
     unused = [u.name for u in compiled.uniforms if u.name not in compiled.program]
     if unused:
         return {"ok": False, "reason": f"declared but unused parameter(s): {', '.join(unused)}"}
-    a, b = _test_frames(width, height)
+    a, b = test_pictures(width, height)
 
     def render(progress: float) -> np.ndarray:
         if kind == "transition":
