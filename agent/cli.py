@@ -149,7 +149,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_tools(args: argparse.Namespace) -> int:
     from agent.tools.library import (ToolError, check_ffmpeg_filter, check_glsl, import_gl_transition, library_dirs,
-                                    load_library)
+                                    load_library, write_preview)
 
     settings = _settings(args)
     if args.tools_command == "import":
@@ -169,6 +169,14 @@ def cmd_tools(args: argparse.Namespace) -> int:
         if args.id not in tools:
             raise ToolError(f"no tool {args.id!r}; `reelwright tools list` shows them")
         print(tools[args.id].spec.model_dump_json(indent=2))
+    elif args.tools_command == "preview":
+        chosen = list(tools.values()) if args.all else [tools[i] for i in args.ids if i in tools]
+        missing = [] if args.all else [i for i in args.ids if i not in tools]
+        for name in missing:
+            print(f"{name}: no such tool", file=sys.stderr)
+        for tool in chosen:
+            print(f"{tool.spec.id:28} {write_preview(tool)}")
+        return 1 if missing else 0
     elif args.tools_command == "test":
         chosen = list(tools.values()) if args.all else [tools[i] for i in args.ids if i in tools]
         missing = [] if args.all else [i for i in args.ids if i not in tools]
@@ -223,12 +231,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="(the output is always JSON)")
     p.set_defaults(func=cmd_plan)
 
-    p = sub.add_parser("tools", help="the tool library: list, show, test, import")
+    p = sub.add_parser("tools", help="the tool library: list, show, test, preview, import")
     tools = p.add_subparsers(dest="tools_command", required=True)
     tools.add_parser("list", help="every tool, bundled and in the workspace")
     t = tools.add_parser("show", help="a tool's manifest")
     t.add_argument("id")
     t = tools.add_parser("test", help="re-validate tools")
+    t.add_argument("ids", nargs="*")
+    t.add_argument("--all", action="store_true")
+    t = tools.add_parser("preview", help="remake animated previews (rendered in the sandbox)")
     t.add_argument("ids", nargs="*")
     t.add_argument("--all", action="store_true")
     t = tools.add_parser("import", help="import a gl-transitions .glsl file (refused unless it validates)")

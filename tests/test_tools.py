@@ -48,7 +48,12 @@ def test_import_writes_a_valid_tool_folder(gl_available, tmp_path):
     assert {p.name: p.default for p in spec.params} == {"smoothness": [0.3], "center": [0.5, 0.5]}
     assert spec.validation.ok and spec.validation.ms_per_frame_720p > 0
     assert "Author: reelwright tests" in spec.provenance.origin
-    assert sorted(p.name for p in tool.folder.iterdir()) == ["manifest.json", "report.json", "shader.glsl"]
+    assert sorted(p.name for p in tool.folder.iterdir()) == ["manifest.json", "preview.gif", "report.json",
+                                                            "shader.glsl"]
+    from PIL import Image
+
+    with Image.open(tool.folder / "preview.gif") as gif:
+        assert gif.size == (192, 108) and gif.n_frames > 8  # the iris visibly animates
     assert load_tool(tool.folder).spec == spec
 
 
@@ -240,3 +245,15 @@ def test_every_tool_a_style_names_is_in_the_bundled_library():
     plan = plan_edit("20 s lofi edit")
     assert {t.tool for s in plan.sections for t in s.tools} == {"vhs", "film-grain"}
     assert not any(s.tools for s in plan_edit("20 s lofi edit, no effects").sections)
+
+
+def test_previews_are_remade_in_the_sandbox(gl_available, tmp_path):
+    import shutil
+
+    from agent.tools.library import BUNDLED, write_preview
+
+    for tool_id in ("film-grain", "strobe"):
+        shutil.copytree(BUNDLED / tool_id, tmp_path / tool_id)
+        (tmp_path / tool_id / "preview.gif").unlink()
+        tool = load_tool(tmp_path / tool_id)
+        assert write_preview(tool).stat().st_size > 1000

@@ -104,11 +104,20 @@ def _sandbox_plan() -> tuple[object | None, str]:
         return None, str(exc)
 
 
-def _run_check(module: str, args: list[str], stdin: str, timeout: float) -> Validation:
-    """Run a checker module on untrusted source, inside the sandbox where it can run."""
+@dataclass(frozen=True)
+class _Run:
+    ok: bool
+    stdout: str
+    outputs: dict[str, bytes]
+    reason: str  # why not ok
+    sandbox: str  # "bwrap", or "none: <why>"
+
+
+def _run_untrusted(module: str, args: list[str], stdin: str, timeout: float) -> _Run:
+    """Run one of our modules over untrusted source: in the sandbox where it can run, else as a
+    plain timed process in a scratch folder (and `sandbox` says why)."""
     from sandbox import Limits
 
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     executor, how = _sandbox_plan()
     if executor is not None:
         root = Path(__file__).resolve().parents[2]
@@ -116,26 +125,48 @@ def _run_check(module: str, args: list[str], stdin: str, timeout: float) -> Vali
         result = executor.run([SANDBOX_PYTHON, "-m", module, *args], stdin=stdin,
                               limits=Limits(wall_s=timeout, cpu_s=int(timeout) * 2, memory_mb=4096),
                               read_only=[root, site], env={"PYTHONPATH": f"{root}:{site}"})
-        if not result.ok:
-            reason = (f"the check did not finish within {timeout:.0f} s (endless loop?)"
-                      if result.reason.startswith("timeout") else
-                      f"the checker failed ({result.reason}): {(result.stderr.strip().splitlines() or [''])[-1]}")
-            return Validation(ok=False, reason=reason, checked=now, sandbox=how)
-        stdout = result.stdout
+        timed_out, code, stdout, stderr, outputs = (result.reason.startswith("timeout"), result.reason,
+                                                    result.stdout, result.stderr, result.outputs)
     else:
-        try:
-            proc = subprocess.run([sys.executable, "-m", module, *args], input=stdin, capture_output=True,
-                                  text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return Validation(ok=False, reason=f"the check did not finish within {timeout:.0f} s (endless loop?)",
-                              checked=now, sandbox=f"none: {how}")
-        if proc.returncode != 0 or not proc.stdout.strip():
-            tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
-            return Validation(ok=False, reason=f"the checker crashed (exit {proc.returncode}): {tail[0]}",
-                              checked=now, sandbox=f"none: {how}")
-        stdout, how = proc.stdout, f"none: {how}"
-    verdict = json.loads(stdout.strip().splitlines()[-1])
-    return Validation(checked=now, sandbox=how, **verdict)
+        how = f"none: {how}"
+        with tempfile.TemporaryDirectory() as scratch:
+            try:
+                proc = subprocess.run([sys.executable, "-m", module, *args], input=stdin, capture_output=True,
+                                      text=True, timeout=timeout, cwd=scratch)
+                timed_out, stdout, stderr = False, proc.stdout, proc.stderr
+                code = f"exit {proc.returncode}" if proc.returncode else ""
+            except subprocess.TimeoutExpired:
+                timed_out, code, stdout, stderr = True, "timeout", "", ""
+            outputs = {p.name: p.read_bytes() for p in Path(scratch).iterdir() if p.is_file()}
+    if timed_out:
+        return _Run(False, "", {}, f"the check did not finish within {timeout:.0f} s (endless loop?)", how)
+    if code or not stdout.strip():
+        tail = (stderr.strip().splitlines() or ["no output"])[-1]
+        return _Run(False, stdout, outputs, f"the checker failed ({code or 'no verdict'}): {tail}", how)
+    return _Run(True, stdout, outputs, "", how)
+
+
+def _run_check(module: str, args: list[str], stdin: str, timeout: float) -> Validation:
+    """A checker module's JSON verdict on untrusted source, as a Validation."""
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    run = _run_untrusted(module, args, stdin, timeout)
+    if not run.ok:
+        return Validation(ok=False, reason=run.reason, checked=now, sandbox=run.sandbox)
+    verdict = json.loads(run.stdout.strip().splitlines()[-1])
+    return Validation(checked=now, sandbox=run.sandbox, **verdict)
+
+
+def write_preview(tool: Tool, timeout: float = 120) -> Path:
+    """(Re)make a tool's animated preview.gif; rendered in the sandbox like any run of its code."""
+    run = _run_untrusted("agent.tools.preview", [tool.spec.kind, json.dumps(tool.spec.defaults())],
+                         tool.source, timeout)
+    if not run.ok or "preview.gif" not in run.outputs:
+        raise ToolError(f"{tool.folder}: no preview: {run.reason or 'the renderer wrote no preview.gif'}")
+    target = tool.folder / "preview.gif"
+    partial = target.with_name(".preview.gif.partial")
+    partial.write_bytes(run.outputs["preview.gif"])
+    partial.replace(target)
+    return target
 
 
 def check_glsl(source: str, kind: str, timeout: float = CHECK_TIMEOUT_S) -> Validation:
@@ -209,4 +240,6 @@ def import_gl_transition(path: str | Path, library_dir: Path, *, tool_id: str | 
         validation=verdict,
         source_hash=source_hash(source),
     )
-    return save_tool(spec, source, library_dir)
+    tool = save_tool(spec, source, library_dir)
+    write_preview(tool)
+    return tool

@@ -1,4 +1,7 @@
-"""Animated previews of GLSL tools: a small GIF over the same two test pictures for every tool."""
+"""Animated previews of tools: a small looping GIF over the same test pictures for every tool.
+
+Run as `python -m agent.tools.preview KIND PARAMS_JSON` with the tool's source on stdin (in the
+sandbox: it runs the tool's code); it writes preview.gif into the current folder."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.tools.glsl_check import _test_frames
+from agent.tools.glsl_check import test_pictures
 
 PREVIEW_SIZE = (192, 108)
 PREVIEW_FRAMES = 16
@@ -20,7 +23,7 @@ def render_preview(source: str, kind: str, params: dict, out_path: Path, engine=
     from agent.render.glsl import GLSLEngine
 
     engine = engine or GLSLEngine()
-    a, b = _test_frames(*PREVIEW_SIZE)
+    a, b = test_pictures(*PREVIEW_SIZE)
     images = []
     for k in range(PREVIEW_FRAMES):
         p = k / (PREVIEW_FRAMES - 1)
@@ -55,3 +58,22 @@ def render_filter_preview(chain: str, out_path: Path) -> Path:
     images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=90, loop=0)
     tmp.replace(out_path)
     return out_path
+
+
+def main() -> int:
+    import json
+    import sys
+
+    kind, params = sys.argv[1], json.loads(sys.argv[2])
+    source = sys.stdin.read()
+    out = Path("preview.gif")
+    if kind == "ffmpeg-filter":
+        render_filter_preview(source, out)
+    else:
+        render_preview(source, kind.removeprefix("glsl-"), params, out)
+    print(json.dumps({"ok": True, "bytes": out.stat().st_size}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
