@@ -115,6 +115,19 @@ def test_truncated_and_non_media_clips_name_the_file(demo_media, session_setting
     assert not (tmp_path / "a.mp4").exists() and not (tmp_path / "b.mp4").exists()
 
 
+def test_a_clip_cut_off_mid_file_is_used_as_far_as_it_plays_and_the_report_says_so(demo_media, session_settings,
+                                                                                     tmp_path):
+    whole = tmp_path / "faststart.mp4"
+    ffmpeg("-i", str(demo_media.clips[2]), "-c", "copy", "-movflags", "+faststart", str(whole))
+    cut = tmp_path / "cut_off.mp4"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: int(len(data) * 0.6)])  # the index is at the front: it still probes as 9 s
+    outcome = run_edit(demo_media.music, [cut, demo_media.clips[1]], "6 s edit every 2 beats", tmp_path / "t.mp4",
+                       settings=session_settings, preview=True)
+    assert any("cut_off.mp4" in f and "decode" in f for f in outcome.report["fallbacks"])
+    assert outcome.rendered.frames == 180 and not outcome.rendered.warnings  # nothing past the end was asked for
+
+
 def test_music_without_beats_uses_a_stated_fixed_grid(demo_media, session_settings, tmp_path):
     silence = tmp_path / "silence.wav"
     ffmpeg("-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo", "-t", "20", str(silence))
@@ -150,7 +163,7 @@ def test_rotated_portrait_and_vfr_clips(session_settings, tmp_path):
                        settings=session_settings, preview=True)
     assert (outcome.rendered.width, outcome.rendered.height) == (360, 640)
     assert outcome.rendered.frames == 240
-    # The rotated clip is shown upright: its frames match ffmpeg's own autorotated decode.
+    # The rotated clip is cropped on its displayed (upright) size; test_render checks the pixels.
     rotated_items = [i for i in outcome.compiled.timeline.items if i.source.endswith("issue-134-rotate.mp4")]
     assert rotated_items and all(i.reframe.mode == "crop" for i in rotated_items)
 

@@ -197,3 +197,23 @@ def test_timeline_refuses_transitions_longer_than_their_item(numbered):
     a, b = numbered
     with pytest.raises(ValueError, match="transitions need"):
         _timeline(a, b, transitions=[TransitionItem(index=1, cut_frame=12, frames=26)])  # 13 > 12 frames
+
+
+def test_rotated_source_is_rendered_upright(tmp_path):
+    from conftest import shared_media
+
+    src = shared_media("shots/issue-134-rotate.mp4")  # coded 1280x544, display matrix -90: shows 544x1280
+    items = [ClipItem(source=str(src), source_start=1.0, record_start=0, record_end=3)]
+    out = render(Timeline(fps_num=24000, fps_den=1001, width=136, height=320, items=items), tmp_path / "r.mp4").path
+
+    def gray(path: Path, *extra: str) -> np.ndarray:
+        raw = subprocess.run(["ffmpeg", "-v", "error", *extra, "-i", str(path), "-frames:v", "1",
+                              "-vf", "scale=34:80,format=gray", "-f", "rawvideo", "pipe:1"],
+                             capture_output=True, check=True).stdout
+        return np.frombuffer(raw, np.uint8).reshape(80, 34).astype(float)
+
+    ours = gray(out)
+    upright = gray(src, "-ss", "1.0")  # ffmpeg applies the display matrix
+    sideways = np.rot90(gray(src, "-ss", "1.0"), 2)  # the same picture the wrong way up
+    assert np.abs(ours - upright).mean() < 12
+    assert np.abs(ours - sideways).mean() > np.abs(ours - upright).mean() + 10

@@ -20,7 +20,7 @@ from agent.errors import EmptyMediaError, MediaError
 from agent.media.models import Analysis, ClipAnalysis, MediaInfo, MusicAnalysis
 from agent.media.probe import probe
 
-CACHE_VERSION = {"music": 3, "shots": 2}
+CACHE_VERSION = {"music": 3, "shots": 3}
 
 
 class _ShotsEntry(BaseModel):
@@ -67,8 +67,9 @@ def analyze_clip(path: str | Path, settings: Settings, info: MediaInfo | None = 
     key = f"shots-v{CACHE_VERSION['shots']}-{info.content_hash}"
 
     def compute() -> _ShotsEntry:
-        shots, transitions = detect_shots(path, info)
-        return _ShotsEntry(clip=ClipAnalysis(info=info, shots=shots, transitions=transitions))
+        warnings: list[str] = []
+        shots, transitions = detect_shots(path, info, warnings)
+        return _ShotsEntry(clip=ClipAnalysis(info=info, shots=shots, transitions=transitions, warnings=warnings))
 
     entry = _cached(settings.cache_dir, key, _ShotsEntry, compute)
     return entry.clip.model_copy(update={"info": info})
@@ -102,6 +103,8 @@ def _analyze_clips(clips: list[str | Path], settings: Settings) -> tuple[list[Cl
         if not result.shots:
             notes.append(f"left out {clip}: no usable frames")
             continue
+        # A clip that only partly decodes is used as far as it plays; the report says so.
+        notes.extend(f"{clip}: {warning}; used the part that plays" for warning in result.warnings)
         analysed.append(result)
     if not analysed:
         raise MediaError(str(clips[0]) if len(clips) == 1 else "--clips", "no clip has usable video",

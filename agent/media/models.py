@@ -25,6 +25,7 @@ class VideoStream(_Data):
     fps_rational: str  # e.g. "30000/1001"
     vfr: bool
     frame_count: int | None = None
+    duration: float | None = None  # the video stream's own length (the container's may be the audio's)
     rotation: int = 0  # degrees, as the display matrix says (-90, 90, 180, 0)
     pix_fmt: str = ""
 
@@ -103,6 +104,7 @@ class ClipAnalysis(_Data):
     info: MediaInfo
     shots: list[Shot]
     transitions: list[ShotTransition] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)  # e.g. "decoding stopped after 312 frames: ..."
 
 
 class Analysis(_Data):

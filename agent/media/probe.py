@@ -79,6 +79,7 @@ def _video_stream(stream: dict, duration: float) -> VideoStream:
         fps_rational=f"{rate.numerator}/{rate.denominator}" if rate else "0/1",
         vfr=vfr,
         frame_count=frame_count,
+        duration=float(stream["duration"]) if stream.get("duration") not in (None, "N/A") else None,
         rotation=rotation,
         pix_fmt=stream.get("pix_fmt", ""),
     )

@@ -618,12 +618,20 @@ def shots_from_features(features: FrameFeatures, fps: float) -> tuple[list[Shot]
     return shots, transitions
 
 
-def detect_shots(path: str | Path, info: MediaInfo) -> tuple[list[Shot], list[ShotTransition]]:
+def detect_shots(path: str | Path, info: MediaInfo, warnings: list[str] | None = None
+                 ) -> tuple[list[Shot], list[ShotTransition]]:
     """Shots and the transitions between them (hard cuts, dissolves, fades) of a video file.
 
     Raises MediaError when the file has no video stream or no frame of it decodes. A truncated
-    file is analysed as far as it decodes."""
+    file is analysed as far as it decodes, and what stopped the decoder goes into `warnings`."""
     if info.video is None:
         raise MediaError(path, "has no video stream", "shot detection needs a video")
     features = decode_features(path, fps_hint=info.video.fps)
+    if warnings is not None:
+        warnings.extend(features.warnings)
+        frame = 1.0 / (info.video.fps or 25.0)
+        decoded = float(features.pts[-1]) + frame if len(features) else 0.0
+        expected = info.video.duration or info.duration
+        if expected - decoded > max(0.5, 5 * frame):  # a truncated file often decodes to EOF silently
+            warnings.append(f"only {decoded:.2f} s of its {expected:.2f} s of video decode (truncated?)")
     return shots_from_features(features, info.video.fps)
