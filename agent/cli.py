@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from agent.config import Settings
+from agent.config import BEAT_TRACKERS, Settings
 from agent.errors import ReelwrightError
 
 EVALS = ("beats", "shots", "render", "sync", "analysis")
@@ -200,7 +200,7 @@ def cmd_tools(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelwright", description="Autonomous beat-synced video editor")
     parser.add_argument("--workspace", help="cache and library folder (default ./.reelwright)")
-    parser.add_argument("--tracker", choices=("madmom", "librosa"), help="beat tracker (default madmom)")
+    parser.add_argument("--tracker", choices=BEAT_TRACKERS, help="beat tracker (default madmom)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("edit", help="edit clips to music from a prompt")

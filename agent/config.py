@@ -18,7 +18,6 @@ class Settings:
     workspace: Path = field(default_factory=_default_workspace)
     # madmom (most accurate here, models CC BY-NC-SA) or librosa (ISC, permissive).
     beat_tracker: str = field(default_factory=lambda: os.environ.get("REELWRIGHT_BEAT_TRACKER", "madmom"))
-    threads: int = field(default_factory=lambda: os.cpu_count() or 2)
     x264_preset: str = "superfast"
     preview_height: int = 360
 
@@ -26,8 +25,6 @@ class Settings:
         object.__setattr__(self, "workspace", Path(self.workspace))
         if self.beat_tracker not in BEAT_TRACKERS:
             raise ValueError(f"beat_tracker must be one of {BEAT_TRACKERS}, got {self.beat_tracker!r}")
-        if self.threads < 1:
-            raise ValueError("threads must be >= 1")
 
     @property
     def cache_dir(self) -> Path:

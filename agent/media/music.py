@@ -24,12 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
+from agent.config import BEAT_TRACKERS
 from agent.errors import MediaError
 from agent.media.models import MusicAnalysis, Section
 
 SAMPLE_RATE = 44100
 ENERGY_HOP = 0.05  # seconds between energy samples
-TRACKERS = ("madmom", "librosa")
+TRACKERS = BEAT_TRACKERS  # the choice a Settings may name; each has a branch in track_beats
 _DECODE_TIMEOUT_S = 300
 
 _LICENCES = {
