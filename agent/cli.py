@@ -160,6 +160,8 @@ def cmd_tools(args: argparse.Namespace) -> int:
     tools, problems = load_library(library_dirs(settings.workspace))
     for problem in problems:
         print(f"broken tool: {problem}", file=sys.stderr)
+    if args.tools_command == "grow":
+        return _grow(args, tools, Path(args.into) if args.into else settings.workspace / "tools")
     if args.tools_command == "list":
         for tool in sorted(tools.values(), key=lambda t: t.spec.id):
             state = "ok" if tool.spec.validation and tool.spec.validation.ok else "unvalidated"
@@ -197,6 +199,30 @@ def cmd_tools(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _grow(args: argparse.Namespace, tools: dict, into: Path) -> int:
+    from agent.tools.author import BrainAuthor, SynthesisAuthor, grow
+
+    if args.author == "rules":
+        from agent.brain.rules_code import RulesBrain
+
+        author = BrainAuthor(RulesBrain())
+    else:
+        author = SynthesisAuthor()
+
+    def show(candidate) -> None:
+        verdict = candidate.spec.validation
+        state = "ok" if verdict.ok else f"FAILED: {verdict.reason}"
+        print(f"{candidate.spec.id:48} {candidate.spec.kind:16} {state}", flush=True)
+
+    report = grow(tools, args.n, into, author=author, requests=tuple(args.request or [""]), seed=args.seed,
+                  on_result=show)
+    tried = len(report.passed) + len(report.failed)
+    print(f"{len(report.passed)} of {tried} candidate(s) passed and were saved into {into}")
+    for reason, count in report.reasons().items():
+        print(f"  {count:3} failed: {reason}")
+    return 0 if len(report.passed) >= args.n else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelwright", description="Autonomous beat-synced video editor")
     parser.add_argument("--workspace", help="cache and library folder (default ./.reelwright)")
@@ -231,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="(the output is always JSON)")
     p.set_defaults(func=cmd_plan)
 
-    p = sub.add_parser("tools", help="the tool library: list, show, test, preview, import")
+    p = sub.add_parser("tools", help="the tool library: list, show, test, preview, import, grow")
     tools = p.add_subparsers(dest="tools_command", required=True)
     tools.add_parser("list", help="every tool, bundled and in the workspace")
     t = tools.add_parser("show", help="a tool's manifest")
@@ -245,6 +271,13 @@ def build_parser() -> argparse.ArgumentParser:
     t = tools.add_parser("import", help="import a gl-transitions .glsl file (refused unless it validates)")
     t.add_argument("path")
     t.add_argument("--id", help="tool id (default: from the file name)")
+    t = tools.add_parser("grow", help="author new tools (composed, mutated or brain-written), keep those that validate")
+    t.add_argument("--n", type=int, default=10, help="how many new tools to add")
+    t.add_argument("--author", choices=("synthesis", "rules"), default="synthesis",
+                   help="synthesis: compose and mutate existing tools; rules: the rule brain writes shaders")
+    t.add_argument("--request", action="append", help="what to aim for (repeatable; used in turn)")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--into", help="library folder to save into (default: the workspace library)")
     p.set_defaults(func=cmd_tools)
 
     p = sub.add_parser("eval", help="run an evaluation / benchmark")

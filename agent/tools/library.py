@@ -169,9 +169,11 @@ def write_preview(tool: Tool, timeout: float = 120) -> Path:
     return target
 
 
-def check_glsl(source: str, kind: str, timeout: float = CHECK_TIMEOUT_S) -> Validation:
-    """Validate a shader in the sandbox: a shader that never ends is killed, not waited on."""
-    return _run_check("agent.tools.glsl_check", [kind], source, timeout)
+def check_glsl(source: str, kind: str, timeout: float = CHECK_TIMEOUT_S, parents: tuple[str, ...] = ()) -> Validation:
+    """Validate a shader in the sandbox: a shader that never ends is killed, not waited on. With
+    `parents` (sources of the same kind it was made from) it must also look unlike each of them."""
+    return _run_check("agent.tools.glsl_check", [kind, *([json.dumps(list(parents))] if parents else [])],
+                      source, timeout)
 
 
 def check_ffmpeg_filter(chain: str, timeout: float = CHECK_TIMEOUT_S) -> Validation:
