@@ -6,5 +6,6 @@ limit comes back as a `Result` with a reason, never as an exception in the calle
 
 from sandbox.base import Executor, Limits, Result, SandboxUnavailable
 from sandbox.bwrap import BwrapExecutor
+from sandbox.docker import DockerExecutor
 
-__all__ = ["BwrapExecutor", "Executor", "Limits", "Result", "SandboxUnavailable"]
+__all__ = ["BwrapExecutor", "DockerExecutor", "Executor", "Limits", "Result", "SandboxUnavailable"]

@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Protocol
 
 
+OUTPUT_MAX_FILES = 64
+
+
 class SandboxUnavailable(RuntimeError):
     """The backend cannot run here (e.g. bwrap is not installed); the message says what to do."""
 
@@ -42,3 +45,12 @@ class Executor(Protocol):
         """Run `command` in a fresh private directory holding `files`; `read_only` paths are
         visible (read-only) at the same place; everything else of the host is not."""
         ...
+
+
+def collect_outputs(work: Path, limits: Limits, skip: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """The files the code left in its directory (regular files within the size limit, no links)."""
+    out = {}
+    for path in sorted(work.rglob("*"))[:OUTPUT_MAX_FILES]:
+        if path.name not in skip and path.is_file() and not path.is_symlink() and path.stat().st_size <= limits.file_mb << 20:
+            out[str(path.relative_to(work))] = path.read_bytes()
+    return out

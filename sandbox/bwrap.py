@@ -12,13 +12,12 @@ import threading
 import time
 from pathlib import Path
 
-from sandbox.base import Limits, Result, SandboxUnavailable
+from sandbox.base import Limits, Result, SandboxUnavailable, collect_outputs
 
 NOBODY = 65534
 SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc")
 _SIGNALS = {signal.SIGXCPU: "CPU time limit", signal.SIGXFSZ: "file size limit", signal.SIGKILL: "killed",
             signal.SIGSEGV: "crashed (SIGSEGV)", signal.SIGABRT: "aborted"}
-_OUTPUT_MAX_FILES = 64
 
 
 class BwrapExecutor:
@@ -120,7 +119,7 @@ class BwrapExecutor:
         return Result(ok=not reason, returncode=code,
                       stdout=captured.get("stdout", b"").decode(errors="replace"),
                       stderr=captured.get("stderr", b"").decode(errors="replace"),
-                      outputs=_outputs(work, limits), reason=reason,
+                      outputs=collect_outputs(work, limits), reason=reason,
                       usage={"wall_s": round(wall, 3)})
 
 
@@ -141,11 +140,3 @@ def _kill(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-
-
-def _outputs(work: Path, limits: Limits) -> dict[str, bytes]:
-    out = {}
-    for path in sorted(work.rglob("*"))[:_OUTPUT_MAX_FILES]:
-        if path.is_file() and not path.is_symlink() and path.stat().st_size <= limits.file_mb << 20:
-            out[str(path.relative_to(work))] = path.read_bytes()
-    return out
