@@ -78,10 +78,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     folder = Path(args.output)
     media = make_demo_media(folder / "media")
     print(f"demo media: {media.music.name} ({media.bpm:.0f} BPM) + {len(media.clips)} clips in {folder / 'media'}")
-    print(f"prompt: {media.prompt!r}")
+    prompt = args.prompt or media.prompt
+    print(f"prompt: {prompt!r}")
     bar, update = _progress_bar("rendering")
     with bar:
-        outcome = run_edit(media.music, media.clips, args.prompt or media.prompt, folder / "reel.mp4",
+        outcome = run_edit(media.music, media.clips, prompt, folder / "reel.mp4",
                            settings=_settings(args), preview=args.preview, progress=update)
     _print_edit_summary(outcome)
     return 0
@@ -130,8 +131,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from agent.brain.rules import plan_edit
     from agent.media.analyze import analyze_music_file
 
-    music = analyze_music_file(args.music, _settings(args)) if args.music else None
-    plan = plan_edit(args.prompt, music)
+    from agent.tools.library import library_dirs, load_library
+
+    settings = _settings(args)
+    music = analyze_music_file(args.music, settings) if args.music else None
+    plan = plan_edit(args.prompt, music, tools=load_library(library_dirs(settings.workspace))[0])
     print(json.dumps({"plan": json.loads(plan.model_dump_json()), "brain": "rules", "fell_back": False,
                       "repairs": []}, indent=2))
     return 0

@@ -45,8 +45,8 @@ def run_edit(music: str | Path, clips: list[str | Path], prompt: str, out: str |
     timings["analyse_s"] = time.monotonic() - t0
 
     t0 = time.monotonic()
-    plan = plan or plan_edit(prompt, analysis.music)
     tools, broken = load_library(library_dirs(settings.workspace))
+    plan = plan or plan_edit(prompt, analysis.music, tools=tools)
     compiled = compile_plan(plan, analysis, tools)
     compiled.fallbacks.extend(f"tool left out of the library: {problem}" for problem in broken)
     timings["plan_compile_s"] = time.monotonic() - t0
@@ -65,14 +65,26 @@ def run_edit(music: str | Path, clips: list[str | Path], prompt: str, out: str |
         write_fcp_xml(compiled.timeline, out.with_suffix(".xml"))
     if "edl" in exports:
         write_edl(compiled.timeline, out.with_suffix(".edl"))
-    report = build_report(prompt, plan, compiled, rendered, analysis.music, settings, timings)
+    report = build_report(prompt, plan, compiled, rendered, analysis.music, settings, timings, tools)
     report_path = write_json(folder / "report.json", report)
     return EditOutcome(reel=out, plan=plan, compiled=compiled, rendered=rendered, report=report,
                        report_path=report_path)
 
 
+def library_tools(timeline, tools: dict) -> dict[str, int]:
+    """How many timeline items each library tool became (effects, and GLSL transitions), by id:
+    read from the compiled timeline, so a tool the plan named but that never fired is not counted."""
+    by_source = {tool.source: tool_id for tool_id, tool in tools.items()}
+    counts: dict[str, int] = {}
+    for item in [*timeline.effects, *timeline.transitions]:
+        source = getattr(item, "shader", None) or getattr(item, "filter", None)
+        if source in by_source:
+            counts[by_source[source]] = counts.get(by_source[source], 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def build_report(prompt: str, plan: EditPlan, compiled: CompileResult, rendered: RenderResult, music,
-                 settings: Settings, timings: dict[str, float]) -> dict:
+                 settings: Settings, timings: dict[str, float], tools: dict | None = None) -> dict:
     offsets = [abs(c.offset_ms) for c in compiled.cuts if c.offset_ms is not None]
     frame_ms = 1000.0 / rendered.fps
     return {
@@ -89,6 +101,7 @@ def build_report(prompt: str, plan: EditPlan, compiled: CompileResult, rendered:
                       "max_offset_ms": round(max(offsets), 2) if offsets else None,
                       "within_one_frame": (sum(o <= frame_ms for o in offsets) / len(offsets)) if offsets else None},
         "items": [asdict(i) for i in compiled.items],
+        "library_tools": library_tools(compiled.timeline, tools or {}),
         "notes": compiled.notes,
         "fallbacks": compiled.fallbacks + rendered.warnings,
         "output": {"path": str(rendered.path), "frames": rendered.frames, "duration": round(rendered.duration, 4),

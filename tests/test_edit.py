@@ -201,3 +201,17 @@ def test_sigterm_mid_render_leaves_nothing_behind(demo_media, tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "interrupted" in err
     assert sorted(p.name for p in out.parent.iterdir()) == []
+
+
+def test_showcase_edit_uses_twenty_library_tools_that_reach_the_video(demo_media, session_settings, tmp_path):
+    prompt = "15 s phonk edit, cuts on every beat, flash and shake on the drops, effect showcase, 9:16"
+    outcome = run_edit(demo_media.music, demo_media.clips, prompt, tmp_path / "reel.mp4", settings=session_settings,
+                       preview=True)
+    used = outcome.report["library_tools"]  # counted from the compiled timeline, not the plan
+    from agent.tools.library import BUNDLED, load_library
+
+    library = load_library([BUNDLED])[0]
+    kinds = {library[i].spec.kind for i in used}
+    assert len(used) >= 20, used
+    assert {"glsl-effect", "ffmpeg-filter", "glsl-transition"} <= kinds
+    assert outcome.rendered.frames == 450

@@ -445,3 +445,44 @@ def test_request_constraints_are_frozen() -> None:
     assert isinstance(request, RequestConstraints)
     with pytest.raises(AttributeError):
         request.duration = 3  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------- effect showcase
+
+
+@pytest.fixture(scope="module")
+def library():
+    from agent.tools.library import BUNDLED, load_library
+
+    return load_library([BUNDLED])[0]
+
+
+def _plan_tools(plan: EditPlan) -> set[str]:
+    ids = {t.tool for s in plan.sections for t in s.tools}
+    return ids | {s.transition.name.removeprefix("glsl:") for s in plan.sections
+                  if s.transition and s.transition.name.startswith("glsl:")}
+
+
+def test_showcase_spreads_twenty_distinct_tools_glsl_and_ffmpeg(library) -> None:
+    plan = plan_edit("15 s phonk edit, cuts on every beat, effect showcase, 9:16", make_music(), tools=library)
+    ids = _plan_tools(plan)
+    kinds = {library[i].spec.kind for i in ids}
+    assert len(ids) >= 20 and {"glsl-effect", "ffmpeg-filter", "glsl-transition"} <= kinds
+    assert any(library[i].spec.provenance.author in ("composition", "mutation") for i in ids)
+    for section in plan.sections:  # the cut tools of a section take turns: one per cut, none twice
+        turns = [t for t in section.tools if t.on == "cuts"]
+        assert sorted(t.offset for t in turns) == list(range(len(turns)))
+        assert {t.every for t in turns} == {len(turns)}
+    assert any("effect showcase" in r for r in plan.reasons)
+    again = plan_edit("15 s phonk edit, cuts on every beat, effect showcase, 9:16", make_music(), tools=library)
+    assert again == plan  # deterministic
+
+
+def test_showcase_respects_hard_cuts_and_refuses_no_effects(library) -> None:
+    plan = plan_edit("15 s edit, show all the effects, hard cuts only", make_music(), tools=library)
+    assert all(s.transition is None for s in plan.sections)
+    assert len({t.tool for s in plan.sections for t in s.tools}) >= 15
+    with pytest.raises(PlanError, match="showcase"):
+        plan_edit("effect showcase with no effects", make_music(), tools=library)
+    without = plan_edit("15 s effect showcase", make_music())
+    assert any("no tool library was given" in r for r in without.reasons)

@@ -93,6 +93,7 @@ class RequestConstraints:
     hard_cuts: str | None = None  # a softer "hard cuts": no transitions unless one is named
     effects: tuple[EffectAsk, ...] = ()
     no_effects: str | None = None
+    showcase: str | None = None  # the phrase asking to show off the tool library ("effect showcase")
     banned_effects: tuple[EffectKind, ...] = ()
     look: LookName | None = None
     look_phrase: str | None = None
@@ -171,6 +172,10 @@ _STRICT_NO_TRANSITIONS = (
 _SOFT_HARD_CUTS = r"hard\s+cuts?|harte\s+schnitte|cortes\s+(?:secos|duros)|coupes\s+(?:franches|sèches)"
 _NO_EFFECTS = (r"no\s+(?:effects?|fx)|without\s+(?:any\s+)?(?:effects?|fx)|keine\s+effekte|ohne\s+effekte|"
                r"sin\s+efectos|sans\s+effets?")
+_SHOWCASE = (r"(?:effects?|fx|tools?)\s+showcase|showcase\s+(?:of\s+)?(?:the\s+|all\s+|every\s+)?"
+             r"(?:effects?|fx|tools?|library)|showcase(?:\s+edit)?|(?:all|every)\s+(?:the\s+)?(?:effects?|fx|tools?)|"
+             r"lots\s+of\s+(?:effects?|fx)|(?:effects?|fx)\s+galore|alle\s+effekte|todos\s+los\s+efectos|"
+             r"tous\s+les\s+effets")
 _NO_EFFECT_KIND = (
     (r"(?:no|without|keine|ohne|sin|sans)\s+(?:white\s+)?(?:flash(?:es|s)?|strobes?|blitze?|destellos?)", "flash"),
     (r"(?:no|without|keine|ohne|sin|sans)\s+(?:camera\s+)?(?:shakes?|wackeln|sacudidas?|secousses?)", "shake"),
@@ -430,6 +435,8 @@ def parse_request(prompt: str) -> RequestConstraints:
     if transitions and fields.get("no_transitions"):
         names = ", ".join(f"'{t.phrase}'" for t in transitions)
         contradictions.append(f"asks for the transition {names} but also says '{fields['no_transitions']}'")
+    if fields.get("showcase") and fields.get("no_effects"):
+        contradictions.append(f"asks for '{fields['showcase']}' but also says '{fields['no_effects']}'")
     if effects and fields.get("no_effects"):
         names = ", ".join(f"'{e.phrase}'" for e in effects)
         contradictions.append(f"asks for the effect {names} but also says '{fields['no_effects']}'")
@@ -559,6 +566,8 @@ def _take_prohibitions(scan: _Scanner) -> dict[str, object]:
         fields["hard_cuts"] = _phrase(soft)
     if found := scan.take(_NO_EFFECTS):
         fields["no_effects"] = _phrase(found[0])
+    if found := scan.take(_SHOWCASE):
+        fields["showcase"] = _phrase(found[0])
     banned: dict[str, str] = {}
     for pattern, kind in _NO_EFFECT_KIND:
         if found := scan.take(pattern):

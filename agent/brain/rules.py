@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
+from typing import Any, Mapping
 
 from agent.brain.request import (
     MOOD_STYLES,
@@ -21,6 +21,7 @@ from agent.brain.request import (
     TransitionAsk,
     parse_request,
 )
+from agent.brain.showcase import showcase
 from agent.errors import PlanError
 from agent.media.models import MusicAnalysis
 from agent.timeline.plan import (RHYTHM_BEATS, Aspect, EditPlan, EffectKind, EffectRequest, EffectTrigger, Look,
@@ -270,8 +271,10 @@ def _snap_to_beat(music: MusicAnalysis, boundary: float, start: float, duration:
 # ----------------------------------------------------------------------------- plan_edit
 
 
-def plan_edit(prompt: str, music: MusicAnalysis | None = None, *, default_duration: float = 15.0) -> EditPlan:
+def plan_edit(prompt: str, music: MusicAnalysis | None = None, *, default_duration: float = 15.0,
+              tools: Mapping[str, Any] | None = None) -> EditPlan:
     """Plan an edit deterministically: the style preset, overridden by every explicit constraint.
+    `tools`: the tool library (id -> Tool), which an "effect showcase" request draws on.
 
     Raises PlanError when the request contradicts itself (it is refused, never half-planned).
     """
@@ -318,8 +321,14 @@ def plan_edit(prompt: str, music: MusicAnalysis | None = None, *, default_durati
     if any(e.on == "drops" for e in effects) and not any(e.on == "drops" for s in sections for e in s.effects):
         reasons.append("no drop falls inside the reel, so the drop effects are left out")
     reasons.append(_rhythm_reason(request, preset, style))
+    if request.showcase and tools:
+        sections, why = showcase(sections, [seg.is_drop for seg in segments], tools, music.tempo if music else 0.0,
+                                 not (request.no_transitions or request.hard_cuts or request.transitions))
+        reasons.append(f"{why} (from '{request.showcase}')")
+    elif request.showcase:
+        reasons.append(f"'{request.showcase}' asked for, but no tool library was given: style tools only")
     used_tools = sorted({t.tool for section in sections for t in section.tools})
-    if used_tools:
+    if used_tools and not request.showcase:
         reasons.append(f"library tools for {style}: {', '.join(used_tools)}")
 
     look_name, why = _choose_look(request, preset, style)

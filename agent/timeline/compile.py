@@ -246,7 +246,7 @@ def _tool_effects(plan: EditPlan, music: ReelMusic, cuts: list[tuple[int, ReelBe
             if req.on == "section":
                 spans = [(section.start, section.end)]
             else:
-                times = _trigger_times(req.on, sec_index, section, music, cuts, drops)[::req.every]
+                times = _trigger_times(req.on, sec_index, section, music, cuts, drops)[req.offset::req.every]
                 spans = [(t, min(section.end, t + req.beats * beat_period)) for t in times]
             for a, b in spans:
                 start, end = int(round(a * fps)), min(total, int(round(b * fps)))

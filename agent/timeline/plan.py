@@ -48,6 +48,7 @@ class ToolEffect(_Plan):
     tool: str = Field(min_length=2)
     on: Literal["beats", "downbeats", "drops", "cuts", "section"] = "section"
     every: int = Field(1, ge=1)
+    offset: int = Field(0, ge=0, description="skip this many triggers first (tools taking turns on one trigger)")
     beats: float = Field(1.0, gt=0, le=64, description="length of each triggered span, in beats")
     params: dict[str, float | list[float]] = Field(default_factory=dict)
 
