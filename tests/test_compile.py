@@ -157,3 +157,23 @@ def test_no_beats_falls_back_to_a_fixed_grid_and_says_so():
     assert result.timeline.cut_frames()
     assert any("no steady beat" in n for n in result.fallbacks)
     assert all(c.offset_ms is None for c in result.cuts)
+
+
+def test_library_tools_take_turns_on_cuts_and_ffmpeg_chains_never_overlap():
+    from agent.timeline.plan import ToolEffect
+    from agent.tools.library import BUNDLED, load_library
+
+    tools = load_library([BUNDLED])[0]
+    turns = ["film-grain", "rgb-split", "look-teal-orange", "vhs"]
+    plan = _plan(tools=[ToolEffect(tool=t, on="cuts", every=len(turns), offset=i, beats=0.5)
+                        for i, t in enumerate(turns)])
+    tl = compile_plan(plan, _analysis(), tools).timeline
+    cut_frames = [item.record_start for item in tl.items[1:]]
+    starts = {e.filter or e.shader: [] for e in tl.effects}
+    for e in tl.effects:
+        starts[e.filter or e.shader].append(e.start_frame)
+    for i, tool_id in enumerate(turns):  # each tool on every 4th cut from its own offset, ffmpeg ones included
+        assert starts[tools[tool_id].source] == cut_frames[i::len(turns)][:len(starts[tools[tool_id].source])]
+        assert len(starts[tools[tool_id].source]) >= len(cut_frames[i::len(turns)]) - 1
+    chains = sorted((e.start_frame, e.end_frame) for e in tl.effects if e.kind == "ffmpeg")
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(chains, chains[1:]))

@@ -238,7 +238,7 @@ def _effects(plan: EditPlan, music: ReelMusic, cuts: list[tuple[int, ReelBeat, i
 def _tool_effects(plan: EditPlan, music: ReelMusic, cuts: list[tuple[int, ReelBeat, int]], drops: list[float],
                   beat_period: float, fps: Fraction, total: int, tools: dict | None) -> list[EffectItem]:
     out: list[EffectItem] = []
-    chain_end = 0  # ffmpeg chains stream one at a time: a new one starts after the last ends
+    chains: list[tuple[int, int, str]] = []
     for sec_index, section in enumerate(plan.sections):
         for req in section.tools:
             tool = _library_tool(tools, req.tool, ("glsl-effect", "ffmpeg-filter"))
@@ -250,14 +250,19 @@ def _tool_effects(plan: EditPlan, music: ReelMusic, cuts: list[tuple[int, ReelBe
                 spans = [(t, min(section.end, t + req.beats * beat_period)) for t in times]
             for a, b in spans:
                 start, end = int(round(a * fps)), min(total, int(round(b * fps)))
+                if end <= start:
+                    continue
                 if tool.spec.kind == "ffmpeg-filter":
-                    start = max(start, chain_end)
-                    if end > start:
-                        out.append(EffectItem(kind="ffmpeg", start_frame=start, end_frame=end, filter=tool.source))
-                        chain_end = end
-                elif end > start:
+                    chains.append((start, end, tool.source))
+                else:
                     out.append(EffectItem(kind="glsl", start_frame=start, end_frame=end, shader=tool.source,
                                           params=params, seed=len(out)))
+    chain_end = 0  # ffmpeg chains stream one at a time: in time order, a new one starts after the last ends
+    for start, end, chain in sorted(chains, key=lambda c: c[:2]):
+        start = max(start, chain_end)
+        if end > start:
+            out.append(EffectItem(kind="ffmpeg", start_frame=start, end_frame=end, filter=chain))
+            chain_end = end
     return out
 
 
