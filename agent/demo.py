@@ -12,7 +12,7 @@ from pathlib import Path
 
 from agent.errors import ReelwrightError
 
-DEMO_PROMPT = "15 s phonk edit, hard cuts on every beat, flash and shake on the drops, 9:16"
+DEMO_PROMPT = "15 s phonk edit, cuts on every beat, flash and shake on the drops, effect showcase, 9:16"
 DEMO_BPM = 128.0
 
 # (name, lavfi graph). Each looks different and moves differently; "two_shots" holds a hard cut
