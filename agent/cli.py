@@ -157,6 +157,8 @@ def cmd_tools(args: argparse.Namespace) -> int:
         print(f"imported {tool.spec.id} into {tool.folder} ({len(tool.spec.params)} parameter(s), "
               f"{tool.spec.validation.ms_per_frame_720p} ms per 720p frame)")
         return 0
+    if args.tools_command == "remove":
+        return _remove_tool(args.id, settings.workspace / "tools", confirmed=args.yes)
     tools, problems = load_library(library_dirs(settings.workspace))
     for problem in problems:
         print(f"broken tool: {problem}", file=sys.stderr)
@@ -197,6 +199,25 @@ def cmd_tools(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _remove_tool(tool_id: str, library_dir: Path, confirmed: bool) -> int:
+    from agent.tools.library import BUNDLED, remove_tool, workspace_tool_folder
+
+    folder = workspace_tool_folder(tool_id, library_dir)  # refuses bundled and unknown ids before asking
+    if not confirmed:
+        try:
+            answer = input(f"remove the workspace tool {tool_id} ({folder})? [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            print(f"{tool_id} not removed (pass --yes to remove without asking)", file=sys.stderr)
+            return 1
+    remove_tool(tool_id, library_dir)
+    print(f"removed {folder}")
+    if (BUNDLED / tool_id).is_dir():
+        print(f"the bundled {tool_id} is used again")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelwright", description="Autonomous beat-synced video editor")
     parser.add_argument("--workspace", help="cache and library folder (default ./.reelwright)")
@@ -231,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="(the output is always JSON)")
     p.set_defaults(func=cmd_plan)
 
-    p = sub.add_parser("tools", help="the tool library: list, show, test, preview, import")
+    p = sub.add_parser("tools", help="the tool library: list, show, test, preview, import, remove")
     tools = p.add_subparsers(dest="tools_command", required=True)
     tools.add_parser("list", help="every tool, bundled and in the workspace")
     t = tools.add_parser("show", help="a tool's manifest")
@@ -245,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     t = tools.add_parser("import", help="import a gl-transitions .glsl file (refused unless it validates)")
     t.add_argument("path")
     t.add_argument("--id", help="tool id (default: from the file name)")
+    t = tools.add_parser("remove", help="delete a workspace tool (bundled tools are read-only)")
+    t.add_argument("id")
+    t.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=cmd_tools)
 
     p = sub.add_parser("eval", help="run an evaluation / benchmark")
