@@ -167,6 +167,21 @@ def cmd_tools(args: argparse.Namespace) -> int:
             state = "ok" if tool.spec.validation and tool.spec.validation.ok else "unvalidated"
             print(f"{tool.spec.id:28} {tool.spec.kind:18} {state:12} {tool.spec.description}")
         print(f"{len(tools)} tool(s)" + (f", {len(problems)} broken" if problems else ""))
+    elif args.tools_command == "gallery":
+        from agent.tools.gallery import serve_gallery, write_gallery
+
+        index = write_gallery(tools, args.output, problems)
+        print(f"wrote {index} ({len(tools)} tools)")
+        if args.serve:
+            server = serve_gallery(index.parent, args.port)
+            host, port = server.server_address[:2]
+            print(f"serving http://{host}:{port}/ (Ctrl-C stops)", flush=True)
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                print("stopped")
+            finally:
+                server.server_close()
     elif args.tools_command == "show":
         if args.id not in tools:
             raise ToolError(f"no tool {args.id!r}; `reelwright tools list` shows them")
@@ -252,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="(the output is always JSON)")
     p.set_defaults(func=cmd_plan)
 
-    p = sub.add_parser("tools", help="the tool library: list, show, test, preview, import, remove")
+    p = sub.add_parser("tools", help="the tool library: list, show, test, preview, import, remove, gallery")
     tools = p.add_subparsers(dest="tools_command", required=True)
     tools.add_parser("list", help="every tool, bundled and in the workspace")
     t = tools.add_parser("show", help="a tool's manifest")
@@ -269,6 +284,11 @@ def build_parser() -> argparse.ArgumentParser:
     t = tools.add_parser("remove", help="delete a workspace tool (bundled tools are read-only)")
     t.add_argument("id")
     t.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    t = tools.add_parser("gallery", help="write a browsable HTML page of every tool with its animated preview")
+    t.add_argument("-o", "--output", default="out/gallery", help="folder for index.html and previews/ "
+                   "(default out/gallery)")
+    t.add_argument("--serve", action="store_true", help="then serve the folder on 127.0.0.1 until Ctrl-C")
+    t.add_argument("--port", type=int, default=8765, help="port for --serve (default 8765; 0: any free port)")
     p.set_defaults(func=cmd_tools)
 
     p = sub.add_parser("eval", help="run an evaluation / benchmark")
