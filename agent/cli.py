@@ -161,6 +161,8 @@ def cmd_tools(args: argparse.Namespace) -> int:
         print(f"imported {tool.spec.id} into {tool.folder} ({len(tool.spec.params)} parameter(s), "
               f"{tool.spec.validation.ms_per_frame_720p} ms per 720p frame)")
         return 0
+    if args.tools_command == "remove":
+        return _remove_tool(args.id, settings.workspace / "tools", confirmed=args.yes)
     tools, problems = load_library(library_dirs(settings.workspace))
     for problem in problems:
         print(f"broken tool: {problem}", file=sys.stderr)
@@ -171,6 +173,21 @@ def cmd_tools(args: argparse.Namespace) -> int:
             state = "ok" if tool.spec.validation and tool.spec.validation.ok else "unvalidated"
             print(f"{tool.spec.id:28} {tool.spec.kind:18} {state:12} {tool.spec.description}")
         print(f"{len(tools)} tool(s)" + (f", {len(problems)} broken" if problems else ""))
+    elif args.tools_command == "gallery":
+        from agent.tools.gallery import serve_gallery, write_gallery
+
+        index = write_gallery(tools, args.output, problems)
+        print(f"wrote {index} ({len(tools)} tools)")
+        if args.serve:
+            server = serve_gallery(index.parent, args.port)
+            host, port = server.server_address[:2]
+            print(f"serving http://{host}:{port}/ (Ctrl-C stops)", flush=True)
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                print("stopped")
+            finally:
+                server.server_close()
     elif args.tools_command == "show":
         if args.id not in tools:
             raise ToolError(f"no tool {args.id!r}; `reelwright tools list` shows them")
@@ -227,6 +244,25 @@ def _grow(args: argparse.Namespace, tools: dict, into: Path) -> int:
     return 0 if len(report.passed) >= args.n else 1
 
 
+def _remove_tool(tool_id: str, library_dir: Path, confirmed: bool) -> int:
+    from agent.tools.library import BUNDLED, remove_tool, workspace_tool_folder
+
+    folder = workspace_tool_folder(tool_id, library_dir)  # refuses bundled and unknown ids before asking
+    if not confirmed:
+        try:
+            answer = input(f"remove the workspace tool {tool_id} ({folder})? [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            print(f"{tool_id} not removed (pass --yes to remove without asking)", file=sys.stderr)
+            return 1
+    remove_tool(tool_id, library_dir)
+    print(f"removed {folder}")
+    if (BUNDLED / tool_id).is_dir():
+        print(f"the bundled {tool_id} is used again")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelwright", description="Autonomous beat-synced video editor")
     parser.add_argument("--workspace", help="cache and library folder (default ./.reelwright)")
@@ -261,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="(the output is always JSON)")
     p.set_defaults(func=cmd_plan)
 
-    p = sub.add_parser("tools", help="the tool library: list, show, test, preview, import, grow")
+    p = sub.add_parser("tools", help="the tool library: list, show, test, preview, import, remove, gallery, grow")
     tools = p.add_subparsers(dest="tools_command", required=True)
     tools.add_parser("list", help="every tool, bundled and in the workspace")
     t = tools.add_parser("show", help="a tool's manifest")
@@ -282,6 +318,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--request", action="append", help="what to aim for (repeatable; used in turn)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--into", help="library folder to save into (default: the workspace library)")
+    t = tools.add_parser("remove", help="delete a workspace tool (bundled tools are read-only)")
+    t.add_argument("id")
+    t.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    t = tools.add_parser("gallery", help="write a browsable HTML page of every tool with its animated preview")
+    t.add_argument("-o", "--output", default="out/gallery", help="folder for index.html and previews/ "
+                   "(default out/gallery)")
+    t.add_argument("--serve", action="store_true", help="then serve the folder on 127.0.0.1 until Ctrl-C")
+    t.add_argument("--port", type=int, default=8765, help="port for --serve (default 8765; 0: any free port)")
     p.set_defaults(func=cmd_tools)
 
     p = sub.add_parser("eval", help="run an evaluation / benchmark")

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,6 +32,13 @@ _GLSL_TYPES = {"float", "int", "bool", "vec2", "vec3", "vec4"}
 
 class ToolError(ReelwrightError):
     """A tool folder that is broken or a tool that failed validation; the message says where."""
+
+
+class BundledToolError(ToolError):
+    """A change asked of a bundled tool: those ship with the program and are read-only; a workspace
+    tool with the same id takes a bundled one's place instead."""
+
+    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -215,6 +223,41 @@ def save_tool(spec: ToolSpec, source: str, library_dir: Path) -> Tool:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return load_tool(target)
+
+
+def workspace_tool_folder(tool_id: str, library_dir: Path) -> Path:
+    """The folder of workspace tool `tool_id` in `library_dir`; refuses ids that are not plain
+    names, bundled tools and unknown ids, each with what to do instead."""
+    if not tool_id or tool_id != Path(tool_id).name or tool_id.startswith("."):
+        raise ToolError(f"{tool_id!r} is not a tool id (a plain folder name); `reelwright tools list` shows them")
+    folder = library_dir / tool_id
+    if folder.is_dir():
+        return folder
+    if (BUNDLED / tool_id).is_dir():
+        raise BundledToolError(f"{tool_id} is a bundled tool ({BUNDLED / tool_id}) and cannot be removed; to replace "
+                               f"it, add a tool with the id {tool_id!r} to the workspace library {library_dir} "
+                               f"(it takes the bundled one's place)")
+    raise ToolError(f"no tool {tool_id!r} in the workspace library {library_dir}; `reelwright tools list` shows them")
+
+
+def remove_tool(tool_id: str, library_dir: Path) -> Path:
+    """Delete a workspace tool. The folder is first renamed to a dot-name, which the loader skips,
+    so no reader ever sees half a tool; returns the path it had."""
+    folder = workspace_tool_folder(tool_id, library_dir)
+    aside = library_dir / f".{tool_id}.removing-{uuid.uuid4().hex[:8]}"
+    try:
+        os.rename(folder, aside)
+    except OSError as exc:
+        raise ToolError(f"{folder}: cannot remove ({exc.strerror})") from exc
+    try:
+        if aside.is_symlink():
+            aside.unlink()  # a linked tool: drop the link, never what it points to
+        else:
+            shutil.rmtree(aside)
+    except OSError as exc:
+        raise ToolError(f"{folder}: removed from the library, but deleting its files failed ({exc.strerror}); "
+                        f"delete {aside} by hand") from exc
+    return folder
 
 
 def import_gl_transition(path: str | Path, library_dir: Path, *, tool_id: str | None = None,
