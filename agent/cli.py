@@ -131,11 +131,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from agent.brain.rules import plan_edit
     from agent.media.analyze import analyze_music_file
 
-    from agent.tools.library import library_dirs, load_library
+    from agent.tools.library import load_workspace_library
 
     settings = _settings(args)
     music = analyze_music_file(args.music, settings) if args.music else None
-    plan = plan_edit(args.prompt, music, tools=load_library(library_dirs(settings.workspace))[0])
+    plan = plan_edit(args.prompt, music, tools=load_workspace_library(settings.workspace)[0])
     print(json.dumps({"plan": json.loads(plan.model_dump_json()), "brain": "rules", "fell_back": False,
                       "repairs": []}, indent=2))
     return 0
@@ -152,8 +152,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_tools(args: argparse.Namespace) -> int:
-    from agent.tools.library import (ToolError, check_ffmpeg_filter, check_glsl, import_gl_transition, library_dirs,
-                                    load_library, write_preview)
+    from agent.tools.library import (ToolError, check_ffmpeg_filter, check_glsl, import_gl_transition,
+                                    load_workspace_library, write_preview)
 
     settings = _settings(args)
     if args.tools_command == "import":
@@ -163,7 +163,7 @@ def cmd_tools(args: argparse.Namespace) -> int:
         return 0
     if args.tools_command == "remove":
         return _remove_tool(args.id, settings.workspace / "tools", confirmed=args.yes)
-    tools, problems = load_library(library_dirs(settings.workspace))
+    tools, problems = load_workspace_library(settings.workspace)
     for problem in problems:
         print(f"broken tool: {problem}", file=sys.stderr)
     if args.tools_command == "grow":

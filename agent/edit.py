@@ -17,7 +17,8 @@ from agent.config import Settings
 from agent.media.analyze import analyze
 from agent.render.render import Progress, RenderResult, check_writable, render
 from agent.timeline.compile import CompileResult, compile_plan
-from agent.tools.library import library_dirs, load_library
+from agent.tools.library import load_workspace_library
+from agent.tools.stats import record_uses
 from agent.timeline.otio import write_edl, write_fcp_xml, write_otio
 from agent.timeline.plan import EditPlan
 
@@ -45,7 +46,7 @@ def run_edit(music: str | Path, clips: list[str | Path], prompt: str, out: str |
     timings["analyse_s"] = time.monotonic() - t0
 
     t0 = time.monotonic()
-    tools, broken = load_library(library_dirs(settings.workspace))
+    tools, broken = load_workspace_library(settings.workspace)
     plan = plan or plan_edit(prompt, analysis.music, tools=tools)
     compiled = compile_plan(plan, analysis, tools)
     compiled.fallbacks.extend(f"tool left out of the library: {problem}" for problem in broken)
@@ -66,6 +67,7 @@ def run_edit(music: str | Path, clips: list[str | Path], prompt: str, out: str |
     if "edl" in exports:
         write_edl(compiled.timeline, out.with_suffix(".edl"))
     report = build_report(prompt, plan, compiled, rendered, analysis.music, settings, timings, tools)
+    record_uses(settings.workspace, report["library_tools"])
     report_path = write_json(folder / "report.json", report)
     return EditOutcome(reel=out, plan=plan, compiled=compiled, rendered=rendered, report=report,
                        report_path=report_path)

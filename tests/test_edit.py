@@ -214,3 +214,7 @@ def test_the_demo_edit_uses_twenty_library_tools_that_reach_the_video(demo_media
     assert len(used) >= 20, used
     assert {"glsl-effect", "ffmpeg-filter", "glsl-transition"} <= kinds
     assert outcome.rendered.frames == 450
+    from agent.tools.library import load_workspace_library
+
+    counted = load_workspace_library(session_settings.workspace)[0]
+    assert all(counted[i].spec.stats.uses >= 1 for i in used)  # usage recorded in the workspace

@@ -257,3 +257,18 @@ def test_previews_are_remade_in_the_sandbox(gl_available, tmp_path):
         (tmp_path / tool_id / "preview.gif").unlink()
         tool = load_tool(tmp_path / tool_id)
         assert write_preview(tool).stat().st_size > 1000
+
+
+def test_usage_stats_live_in_the_workspace_and_overlay_the_manifests(tmp_path):
+    from agent.tools.library import BUNDLED, load_workspace_library
+    from agent.tools.stats import record_uses
+
+    record_uses(tmp_path, {"rgb-split": 3, "vhs": 1})
+    record_uses(tmp_path, {"rgb-split": 1})
+    tools, problems = load_workspace_library(tmp_path)
+    assert not problems
+    assert (tools["rgb-split"].spec.stats.uses, tools["vhs"].spec.stats.uses, tools["strobe"].spec.stats.uses) == (2, 1, 0)
+    assert json.loads((BUNDLED / "rgb-split" / "manifest.json").read_text())["stats"]["uses"] == 0  # untouched
+    (tmp_path / "tool_stats.json").write_text("{not json")
+    tools, problems = load_workspace_library(tmp_path)
+    assert tools["rgb-split"].spec.stats.uses == 0 and "tool_stats.json: unreadable" in problems[0]

@@ -96,6 +96,17 @@ def load_library(dirs: list[Path]) -> tuple[dict[str, Tool], list[str]]:
     return tools, problems
 
 
+def load_workspace_library(workspace: Path) -> tuple[dict[str, Tool], list[str]]:
+    """The bundled and workspace tools, with the usage statistics kept in the workspace."""
+    from agent.tools.stats import load_stats, with_stats
+
+    tools, problems = load_library(library_dirs(workspace))
+    try:
+        return with_stats(tools, load_stats(workspace)), problems
+    except ToolError as exc:
+        return tools, [*problems, str(exc)]
+
+
 def _sandbox_plan() -> tuple[object | None, str]:
     """The sandbox the checks run in, or None and why not (then they run as a plain process)."""
     from sandbox import BwrapExecutor, SandboxUnavailable
