@@ -7,10 +7,13 @@ import json
 import os
 import signal
 import sys
+from dataclasses import asdict
 from pathlib import Path
+from typing import get_args
 
 from agent.config import BEAT_TRACKERS, Settings
 from agent.errors import ReelwrightError
+from agent.tools.spec import ToolKind, ToolSpec
 
 EVALS = ("beats", "shots", "render", "sync", "analysis")
 
@@ -168,6 +171,9 @@ def cmd_tools(args: argparse.Namespace) -> int:
         print(f"broken tool: {problem}", file=sys.stderr)
     if args.tools_command == "grow":
         return _grow(args, tools, Path(args.into) if args.into else settings.workspace / "tools")
+    if args.tools_command in ("search", "reindex"):
+        code = _tools_search(args, settings, [tool.spec for tool in tools.values()])
+        return code or (1 if problems else 0)
     if args.tools_command == "list":
         for tool in sorted(tools.values(), key=lambda t: t.spec.id):
             state = "ok" if tool.spec.validation and tool.spec.validation.ok else "unvalidated"
@@ -263,6 +269,31 @@ def _remove_tool(tool_id: str, library_dir: Path, confirmed: bool) -> int:
     return 0
 
 
+def _tools_search(args: argparse.Namespace, settings: Settings, specs: list[ToolSpec]) -> int:
+    from memory.tools_index import ToolIndex
+
+    with ToolIndex.for_workspace(settings.workspace) as index:
+        if args.tools_command == "reindex":
+            report = index.rebuild(specs)
+            print(f"indexed {len(report.added)} tool(s) in {index.folder}")
+            return 0
+        report = index.sync(specs)
+        hits = index.search(args.text, n=args.n, kind=args.kind)
+    if report.note:
+        print(f"note: {report.note}", file=sys.stderr)
+    if report.changed and not report.note:
+        print(f"index updated: {len(report.added)} added, {len(report.updated)} updated, "
+              f"{len(report.removed)} removed", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"query": args.text, "kind": args.kind, "hits": [asdict(hit) for hit in hits]}, indent=2))
+        return 0
+    for rank, hit in enumerate(hits, 1):
+        print(f"{rank:2}  {hit.id:28} {hit.kind:18} {hit.score:.3f}  {hit.description}")
+    if not hits:
+        print("no tools found" + (f" of kind {args.kind}" if args.kind else ""))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelwright", description="Autonomous beat-synced video editor")
     parser.add_argument("--workspace", help="cache and library folder (default ./.reelwright)")
@@ -297,7 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="(the output is always JSON)")
     p.set_defaults(func=cmd_plan)
 
-    p = sub.add_parser("tools", help="the tool library: list, show, test, preview, import, remove, gallery, grow")
+    p = sub.add_parser("tools", help="the tool library: list, show, search, test, preview, import, remove, "
+                                      "gallery, grow, reindex")
     tools = p.add_subparsers(dest="tools_command", required=True)
     tools.add_parser("list", help="every tool, bundled and in the workspace")
     t = tools.add_parser("show", help="a tool's manifest")
@@ -326,6 +358,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default out/gallery)")
     t.add_argument("--serve", action="store_true", help="then serve the folder on 127.0.0.1 until Ctrl-C")
     t.add_argument("--port", type=int, default=8765, help="port for --serve (default 8765; 0: any free port)")
+    t = tools.add_parser("search", help="find tools by meaning (updates the search index first)")
+    t.add_argument("text")
+    t.add_argument("-n", type=int, default=5, help="number of results (default 5)")
+    t.add_argument("--kind", choices=get_args(ToolKind), help="only tools of this kind")
+    t.add_argument("--json", action="store_true")
+    tools.add_parser("reindex", help="rebuild the search index from the manifests")
     p.set_defaults(func=cmd_tools)
 
     p = sub.add_parser("eval", help="run an evaluation / benchmark")
