@@ -12,7 +12,7 @@ from pathlib import Path
 from agent.config import BEAT_TRACKERS, Settings
 from agent.errors import ReelwrightError
 
-EVALS = ("beats", "shots", "render", "sync", "analysis")
+EVALS = ("beats", "shots", "render", "sync", "analysis", "effects")
 
 
 def _progress_bar(label: str):
