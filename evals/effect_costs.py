@@ -1,5 +1,7 @@
 """Per-tool cost at the reel's size: each effect or transition alone, on real decoded frames,
-through the same pieces the renderer uses (GLSLEngine, FilterSpan, xfade, the built-ins).
+through the same calls the renderer makes (GLSLEngine's yuv methods, FilterSpan, xfade, the
+built-ins). A GLSL tool's cost includes what its frame pays to reach GL and come back; stacked
+layers pay that once per frame, measured on its own as `glsl_frame_overhead`.
 
 Run as its own process (`python -m evals.effect_costs SPEC.json`, pinned like the renders) so that
 its CPU time is its own; prints one JSON line. SPEC holds the size, two raw yuv420p frames and the
@@ -19,6 +21,7 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
+PASSTHROUGH = "vec4 effect(vec2 uv) { return getColor(uv); }"
 SHORT, LONG = 2, 14  # frames per use in the two measured lengths
 ROUNDS = 3  # uses measured per length; the fastest is kept
 
@@ -51,13 +54,12 @@ def _fit(use) -> dict:
 def measure(spec: dict) -> dict:
     from agent.render import effects as fx
     from agent.render.filters import FilterSpan
-    from agent.render.glsl import GLSLEngine, rgb_to_yuv420, yuv420_to_rgb
+    from agent.render.glsl import GLSLEngine
     from agent.render.transitions import xfade
 
     width, height = spec["width"], spec["height"]
     fps = Fraction(*spec["fps"])
     frames = [Path(p).read_bytes() for p in spec["frames"]]
-    rgb = [yuv420_to_rgb(f, width, height) for f in frames]
     engine = GLSLEngine()
     results: dict[str, dict] = {}
     try:
@@ -69,11 +71,12 @@ def measure(spec: dict) -> dict:
                     for k in range(n):
                         values = {**tool["params"], "progress": k / n, "time": k / 30, "beat": k / n,
                                   "downbeat": k / (4 * n), "energy": 0.7}
-                        engine.effects(rgb[k % 2], [(tool["shader"], values)])
+                        engine.effects_yuv(frames[k % 2], width, height, [(tool["shader"], values)])
             elif kind == "glsl_transition":
                 def use(n: int, tool=tool) -> None:
                     for k in range(n):
-                        engine.transition(tool["shader"], rgb[0], rgb[1], (k + 1) / (n + 1), tool["params"])
+                        engine.transition_yuv(tool["shader"], frames[0], frames[1], width, height, (k + 1) / (n + 1),
+                                              tool["params"])
             elif kind == "ffmpeg_filter":
                 def use(n: int, tool=tool) -> None:
                     span = FilterSpan(tool["filter"], width, height, fps, tool["id"])
@@ -103,16 +106,17 @@ def measure(spec: dict) -> dict:
                 raise ValueError(f"unknown tool kind {kind!r}")
             results[tool["id"]] = {"kind": kind, **_fit(use)}
 
-        # What every frame carrying GLSL work pays once, however many layers it stacks.
-        def convert(n: int) -> None:
+        # What a frame carrying GLSL effects pays once, however many layers it stacks: yuv to RGBA,
+        # upload, read-back, back to yuv (measured with a shader that passes the frame through).
+        def passthrough(n: int) -> None:
             for k in range(n):
-                rgb_to_yuv420(yuv420_to_rgb(frames[k % 2], width, height))
+                engine.effects_yuv(frames[k % 2], width, height, [(PASSTHROUGH, {})])
 
-        overhead = _fit(convert)
+        overhead = _fit(passthrough)
     finally:
         engine.close()
     return {"renderer": renderer, "size": f"{width}x{height}", "lengths": [SHORT, LONG], "rounds": ROUNDS,
-            "tools": results, "glsl_frame_conversion": overhead}
+            "tools": results, "glsl_frame_overhead": overhead}
 
 
 def main() -> int:

@@ -177,26 +177,30 @@ def _frames_for_costs(media, work: Path, width: int, height: int) -> list[str]:
     return paths
 
 
-def _tool_costs(usage: dict[str, dict], measured: dict, glsl_frames: int) -> list[dict]:
-    """Per tool: ms per effect-frame in this edit (its fixed cost per use spread over its frames)."""
+def _tool_costs(usage: dict[str, dict], measured: dict, glsl_effect_frames: int) -> list[dict]:
+    """Per tool: ms per effect-frame in this edit (its fixed cost per use spread over its frames).
+    A GLSL effect's cost is measured alone, frame transfer included; in the edit's estimate that
+    transfer is counted once per GLSL effect frame (the overhead row), not once per layer."""
+    overhead = measured["glsl_frame_overhead"]
     rows = []
     for tool_id, use in usage.items():
         cost = measured["tools"].get(tool_id)
         if cost is None:
             continue
+        shared, shared_cpu = ((overhead["ms_per_frame"], overhead["cpu_ms_per_frame"]) if use["kind"] == "glsl_effect"
+                              else (0.0, 0.0))
         total_ms = cost["fixed_ms_per_use"] * use["uses"] + cost["ms_per_frame"] * use["frames"]
         cpu_ms = cost["fixed_cpu_ms_per_use"] * use["uses"] + cost["cpu_ms_per_frame"] * use["frames"]
         rows.append({"tool": tool_id, "kind": use["kind"], "uses": use["uses"], "frames": use["frames"], **cost,
                      "ms_per_effect_frame_in_edit": round(total_ms / use["frames"], 2),
-                     "estimated_s_in_edit": round(total_ms / 1000, 3),
-                     "estimated_cpu_s_in_edit": round(cpu_ms / 1000, 3)})
+                     "estimated_s_in_edit": round(max(total_ms - shared * use["frames"], 0.0) / 1000, 3),
+                     "estimated_cpu_s_in_edit": round(max(cpu_ms - shared_cpu * use["frames"], 0.0) / 1000, 3)})
     rows.sort(key=lambda r: -r["ms_per_effect_frame_in_edit"])
-    conversion = measured["glsl_frame_conversion"]
-    rows.append({"tool": "(yuv->rgb->yuv per GLSL frame)", "kind": "glsl_overhead", "uses": glsl_frames,
-                 "frames": glsl_frames, **conversion,
-                 "ms_per_effect_frame_in_edit": conversion["ms_per_frame"],
-                 "estimated_s_in_edit": round(conversion["ms_per_frame"] * glsl_frames / 1000, 3),
-                 "estimated_cpu_s_in_edit": round(conversion["cpu_ms_per_frame"] * glsl_frames / 1000, 3)})
+    rows.append({"tool": "(GL frame transfer, once per GLSL effect frame)", "kind": "glsl_overhead",
+                 "uses": glsl_effect_frames, "frames": glsl_effect_frames, **overhead,
+                 "ms_per_effect_frame_in_edit": overhead["ms_per_frame"],
+                 "estimated_s_in_edit": round(overhead["ms_per_frame"] * glsl_effect_frames / 1000, 3),
+                 "estimated_cpu_s_in_edit": round(overhead["cpu_ms_per_frame"] * glsl_effect_frames / 1000, 3)})
     return rows
 
 
@@ -252,7 +256,7 @@ def run(out_dir: Path, *, quick: bool = False, repeats: int = 2) -> dict | None:
                        work / "costs.log", env)
     stats = layer_stats(full)
     costs = cost_run["inner"]
-    tool_rows = _tool_costs(usage, costs, stats["glsl_frames"]) if costs else []
+    tool_rows = _tool_costs(usage, costs, stats["glsl_effect_frames"]) if costs else []
 
     rendered = all(r["returncode"] == 0 for r in results.values())
     outputs = {name: work / f"{name}.mp4" for name in timelines}

@@ -139,11 +139,14 @@ def layer_stats(timeline: Timeline) -> dict:
     """Instances by kind, effect frames, and how deeply they stack."""
     layers: Counter[int] = Counter()
     glsl_layers: Counter[int] = Counter()
+    glsl_effect_frames: set[int] = set()
     for item in instances(timeline):
         for frame in instance_span(item):
             layers[frame] += 1
             if is_glsl(item):
                 glsl_layers[frame] += 1
+            if instance_kind(item) == "glsl_effect":
+                glsl_effect_frames.add(frame)
     kinds = Counter(instance_kind(i) for i in instances(timeline))
     depth = Counter(layers.values())
     return {
@@ -152,6 +155,7 @@ def layer_stats(timeline: Timeline) -> dict:
         "effect_frames": len(layers),
         "effect_frame_share": round(len(layers) / timeline.frame_count, 3),
         "glsl_frames": len(glsl_layers),
+        "glsl_effect_frames": len(glsl_effect_frames),
         "layer_frames": sum(layers.values()),
         "glsl_layer_frames": sum(glsl_layers.values()),
         "frames_by_layer_depth": {str(d): depth[d] for d in sorted(depth)},
