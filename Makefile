@@ -41,6 +41,7 @@ bench: setup
 	$(PY) run_agent.py eval beats
 	$(PY) run_agent.py eval shots
 	$(PY) run_agent.py eval sync
+	$(PY) run_agent.py eval effects
 
 clean:
 	rm -rf out .pytest_cache

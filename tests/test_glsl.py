@@ -79,6 +79,24 @@ def test_effects_stack_and_read_audio_uniforms(engine):
     assert abs(int(dimmed[0, 0, 0]) - 128) <= 1
 
 
+def test_yuv_frames_through_stacked_layers_equal_the_rgb_path(engine):
+    """The renderer's path (yuv in and out, layers stacked on the GPU side, four-channel pixels)
+    gives the very bytes of converting to RGB, applying layer by layer and converting back."""
+    from agent.render.glsl import rgb_to_yuv420, yuv420_to_rgb
+
+    rng = np.random.default_rng(5)
+    w, h = 322, 182  # odd multiples: rows that are not 4-byte aligned
+    a, b = (rng.integers(0, 256, w * h * 3 // 2, dtype=np.uint8).tobytes() for _ in range(2))
+    layers = [(INVERT, {}), (PULSE, {"energy": 0.7, "amount": 0.3}),
+              ("vec4 effect(vec2 uv) { return getColor(vec2(uv.x * 1.37 - 0.1, uv.y)); }", {})]
+    stepwise = yuv420_to_rgb(a, w, h)
+    for layer in layers:
+        stepwise = engine.effects(stepwise, [layer])
+    assert engine.effects_yuv(a, w, h, layers) == rgb_to_yuv420(stepwise)
+    mixed = engine.transition(WIPE_RIGHT, yuv420_to_rgb(a, w, h), yuv420_to_rgb(b, w, h), 0.4, {"smoothness": 0.3})
+    assert engine.transition_yuv(WIPE_RIGHT, a, b, w, h, 0.4, {"smoothness": 0.3}) == rgb_to_yuv420(mixed)
+
+
 def test_compile_errors_name_the_line_of_the_shader(engine):
     with pytest.raises(ShaderError, match=r"0:2\(") as info:
         engine.compile("// line one\nvec4 transition(vec2 uv) { return undefined_thing; }", "transition")

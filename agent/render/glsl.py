@@ -112,15 +112,24 @@ class _Program:
     uniforms: list[Uniform]
     kind: str
     params: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    vao: Any = None
 
 
 class GLSLEngine:
-    """Compiles shaders and renders them; one GL context per engine, created on first use."""
+    """Compiles shaders and renders them; one GL context per engine, created on first use.
+
+    Textures and framebuffers are made once per frame size and reused. Effect layers stack on the
+    GPU side: each layer samples the previous layer's render target, and only the last one is
+    read back. A target holds the same 8-bit values a read-back and re-upload would, and is
+    sampled with the same filtering and edge clamping, so the result is the same to the bit.
+    """
 
     def __init__(self) -> None:
         self._ctx = None
         self._vbo = None
         self._programs: dict[tuple[str, str], _Program] = {}
+        self._inputs: dict[tuple[int, int, int, int], Any] = {}  # (w, h, components, slot) -> texture
+        self._targets: dict[tuple[int, int, str, int], tuple[Any, Any]] = {}  # (w, h, dtype, slot) -> (texture, fbo)
 
     @property
     def ctx(self):
@@ -161,19 +170,34 @@ class GLSLEngine:
         except Exception as exc:
             head_lines = (_TRANSITION_HEAD if kind == "transition" else _EFFECT_HEAD).count("\n")
             raise ShaderError(f"shader does not compile: {_shift_lines(str(exc), head_lines)}") from exc
-        compiled = _Program(program=program, uniforms=uniforms, kind=kind)
+        vao = self.ctx.simple_vertex_array(program, self._vbo, "in_pos")
+        compiled = _Program(program=program, uniforms=uniforms, kind=kind, vao=vao)
         self._programs[key] = compiled
         return compiled
 
-    def _texture(self, frame: np.ndarray):
-        h, w = frame.shape[:2]
-        texture = self.ctx.texture((w, h), 3, np.ascontiguousarray(frame[::-1]).tobytes())
-        texture.repeat_x = texture.repeat_y = False  # clamp to edge, as gl-transitions do
+    def _upload(self, frame: np.ndarray, slot: int):
+        """The frame (RGB or RGBA, top row first) in this size's input texture `slot`, flipped:
+        GL's rows run bottom-up."""
+        h, w, components = frame.shape
+        key = (w, h, components, slot)
+        texture = self._inputs.get(key)
+        if texture is None:
+            texture = self.ctx.texture((w, h), components)
+            texture.repeat_x = texture.repeat_y = False  # clamp to edge, as gl-transitions do
+            self._inputs[key] = texture
+        texture.write(np.ascontiguousarray(frame[::-1]))
         return texture
 
-    def _draw(self, compiled: _Program, size: tuple[int, int], values: dict[str, Any],
-              dtype: str = "f1") -> np.ndarray:
-        """Render one frame: uint8 RGB, or float32 RGB (unclamped: NaN/Inf show) with dtype "f4"."""
+    def _target(self, size: tuple[int, int], dtype: str, slot: int) -> tuple[Any, Any]:
+        key = (*size, dtype, slot)
+        if key not in self._targets:
+            texture = self.ctx.texture(size, 4, dtype=dtype)
+            texture.repeat_x = texture.repeat_y = False  # sampled by the next layer: clamp like an input
+            self._targets[key] = (texture, self.ctx.framebuffer(color_attachments=[texture]))
+        return self._targets[key]
+
+    def _draw(self, compiled: _Program, size: tuple[int, int], values: dict[str, Any], fbo) -> None:
+        """Render one pass of `compiled` into `fbo` (textures already bound)."""
         w, h = size
         program = compiled.program
         for uniform in compiled.uniforms:
@@ -186,54 +210,73 @@ class GLSLEngine:
                 program[name].value = float(values[name])
         if "resolution" in program:
             program["resolution"].value = (float(w), float(h))
-        target = self.ctx.texture((w, h), 4, dtype=dtype)
-        fbo = self.ctx.framebuffer(color_attachments=[target])
-        try:
-            fbo.use()
-            vao = self.ctx.simple_vertex_array(program, self._vbo, "in_pos")
-            vao.render(mode=self.ctx.TRIANGLE_STRIP)
-            data = fbo.read(components=3, alignment=1, dtype=dtype)
-            vao.release()
-        finally:
-            fbo.release()
-            target.release()
+        fbo.use()
+        compiled.vao.render(mode=self.ctx.TRIANGLE_STRIP)
+
+    def _read(self, fbo, size: tuple[int, int], dtype: str, components: int = 3) -> np.ndarray:
+        """uint8 RGB, or float32 RGB (unclamped: NaN/Inf show) with dtype "f4"; top row first.
+        (Four components read back without repacking: the fast path for the yuv methods.)"""
+        w, h = size
+        data = fbo.read(components=components, alignment=1, dtype=dtype)
         pixels = np.frombuffer(data, np.uint8 if dtype == "f1" else np.float32)
-        return pixels.reshape(h, w, 3)[::-1].copy()
+        return pixels.reshape(h, w, components)[::-1].copy()
 
     def transition(self, source: str, from_frame: np.ndarray, to_frame: np.ndarray, progress: float,
                    params: dict[str, Any] | None = None, dtype: str = "f1") -> np.ndarray:
-        compiled = self.compile(source, "transition")
         h, w = from_frame.shape[:2]
-        a, b = self._texture(from_frame), self._texture(to_frame)
-        try:
-            a.use(0)
-            b.use(1)
-            for name, unit in (("from_tex", 0), ("to_tex", 1)):
-                if name in compiled.program:
-                    compiled.program[name].value = unit
-            return self._draw(compiled, (w, h), {**(params or {}), "progress": progress, "ratio": w / h}, dtype)
-        finally:
-            a.release()
-            b.release()
+        fbo = self._transition(source, self._upload(from_frame, 0), self._upload(to_frame, 1), (w, h), progress,
+                               params, dtype)
+        return self._read(fbo, (w, h), dtype)
 
-    def _effect(self, frame: np.ndarray, source: str, values: dict[str, Any], dtype: str = "f1") -> np.ndarray:
-        compiled = self.compile(source, "effect")
-        h, w = frame.shape[:2]
-        texture = self._texture(frame)
-        try:
-            texture.use(0)
-            if "src_tex" in compiled.program:
-                compiled.program["src_tex"].value = 0
-            defaults = {"progress": 0.0, "time": 0.0, "beat": 0.0, "downbeat": 0.0, "energy": 0.0}
-            return self._draw(compiled, (w, h), {**defaults, **values, "ratio": w / h}, dtype)
-        finally:
-            texture.release()
+    def _transition(self, source: str, a, b, size: tuple[int, int], progress: float, params: dict[str, Any] | None,
+                    dtype: str):
+        compiled = self.compile(source, "transition")
+        a.use(0)
+        b.use(1)
+        for name, unit in (("from_tex", 0), ("to_tex", 1)):
+            if name in compiled.program:
+                compiled.program[name].value = unit
+        _, fbo = self._target(size, dtype, 0)
+        self._draw(compiled, size, {**(params or {}), "progress": progress, "ratio": size[0] / size[1]}, fbo)
+        return fbo
 
-    def effects(self, frame: np.ndarray, layers: list[tuple[str, dict[str, Any]]]) -> np.ndarray:
+    def effects(self, frame: np.ndarray, layers: list[tuple[str, dict[str, Any]]], dtype: str = "f1") -> np.ndarray:
         """Apply effect layers in order; each layer is (source, uniform values incl. time/progress)."""
-        for source, values in layers:
-            frame = self._effect(frame, source, values)
-        return frame
+        if not layers:
+            return frame
+        h, w = frame.shape[:2]
+        return self._read(self._stack(self._upload(frame, 0), (w, h), layers, dtype), (w, h), dtype)
+
+    def _stack(self, texture, size: tuple[int, int], layers: list[tuple[str, dict[str, Any]]], dtype: str):
+        """Each layer samples the previous one's target; returns the last target's framebuffer."""
+        compiled = [self.compile(source, "effect") for source, _ in layers]
+        defaults = {"progress": 0.0, "time": 0.0, "beat": 0.0, "downbeat": 0.0, "energy": 0.0}
+        fbo = None
+        for n, (program, (_, values)) in enumerate(zip(compiled, layers)):
+            texture.use(0)
+            if "src_tex" in program.program:
+                program.program["src_tex"].value = 0
+            texture, fbo = self._target(size, dtype, n % 2)
+            self._draw(program, size, {**defaults, **values, "ratio": size[0] / size[1]}, fbo)
+        return fbo
+
+    # Raw yuv420p in and out, for the renderer: the RGB side runs on four-channel pixels, which GL
+    # uploads and reads back without repacking; the values are those of the RGB methods.
+
+    def effects_yuv(self, frame: bytes, width: int, height: int,
+                    layers: list[tuple[str, dict[str, Any]]]) -> bytes:
+        if not layers:
+            return frame
+        texture = self._upload(yuv420_to_rgba(frame, width, height), 0)
+        return rgba_to_yuv420(self._read(self._stack(texture, (width, height), layers, "f1"), (width, height),
+                                         "f1", components=4))
+
+    def transition_yuv(self, source: str, from_frame: bytes, to_frame: bytes, width: int, height: int,
+                       progress: float, params: dict[str, Any] | None = None) -> bytes:
+        a = self._upload(yuv420_to_rgba(from_frame, width, height), 0)
+        b = self._upload(yuv420_to_rgba(to_frame, width, height), 1)
+        fbo = self._transition(source, a, b, (width, height), progress, params, "f1")
+        return rgba_to_yuv420(self._read(fbo, (width, height), "f1", components=4))
 
     def finite(self, source: str, kind: str, a: np.ndarray, b: np.ndarray) -> bool:
         """No NaN or Inf anywhere in the span's middle, rendered to a float target."""
@@ -241,17 +284,26 @@ class GLSLEngine:
             if kind == "transition":
                 out = self.transition(source, a, b, progress, dtype="f4")
             else:
-                out = self._effect(a, source, {"progress": progress, "time": progress, "beat": progress,
-                                               "downbeat": progress, "energy": 0.8}, "f4")
+                out = self.effects(a, [(source, {"progress": progress, "time": progress, "beat": progress,
+                                                 "downbeat": progress, "energy": 0.8})], "f4")
             if not np.isfinite(out).all():
                 return False
         return True
 
     def close(self) -> None:
+        for texture, fbo in self._targets.values():
+            fbo.release()
+            texture.release()
+        self._targets.clear()
+        for texture in self._inputs.values():
+            texture.release()
+        self._inputs.clear()
         for compiled in self._programs.values():
+            compiled.vao.release()
             compiled.program.release()
         self._programs.clear()
         if self._ctx is not None:
+            self._vbo.release()
             self._ctx.release()
             self._ctx = None
 
@@ -276,3 +328,18 @@ def rgb_to_yuv420(rgb: np.ndarray) -> bytes:
     import cv2
 
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420).tobytes()
+
+
+def yuv420_to_rgba(frame: bytes, width: int, height: int) -> np.ndarray:
+    """yuv420_to_rgb with an opaque alpha channel (the same RGB values)."""
+    import cv2
+
+    yuv = np.frombuffer(frame, np.uint8).reshape(height * 3 // 2, width)
+    return cv2.cvtColor(yuv, cv2.COLOR_YUV2RGBA_I420)
+
+
+def rgba_to_yuv420(rgba: np.ndarray) -> bytes:
+    """rgb_to_yuv420 of the RGB channels (alpha ignored)."""
+    import cv2
+
+    return cv2.cvtColor(rgba, cv2.COLOR_RGBA2YUV_I420).tobytes()

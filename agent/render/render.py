@@ -25,7 +25,7 @@ from agent.media.probe import probe
 from agent.render import effects as fx
 from agent.render.ffmpeg_graph import audio_args, encoder_args, look_filters, text_filter
 from agent.render.filters import FilterSpan
-from agent.render.glsl import GLSLEngine, rgb_to_yuv420, yuv420_to_rgb
+from agent.render.glsl import GLSLEngine
 from agent.render.runs import ItemFrames, RunDecoder, keyframe_times, plan_runs
 from agent.render.transitions import blend
 from agent.render.verify import verify_output
@@ -176,7 +176,7 @@ def _apply_frame_effects(frame: bytes, position: int, active: list[EffectItem], 
         frame = fx.apply_effects(frame, position, builtin, width, height)
     layers = [(e.shader, {**e.params, **music_uniforms(timeline, e, position)}) for e in active if e.kind == "glsl"]
     if layers:
-        frame = rgb_to_yuv420(engine.effects(yuv420_to_rgb(frame, width, height), layers))
+        frame = engine.effects_yuv(frame, width, height, layers)
     return frame
 
 

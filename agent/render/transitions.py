@@ -12,7 +12,7 @@ import numpy as np
 
 from agent.errors import RenderError
 from agent.render.ffmpeg_graph import fps_arg
-from agent.render.glsl import GLSLEngine, rgb_to_yuv420, yuv420_to_rgb
+from agent.render.glsl import GLSLEngine
 from agent.timeline.model import XFADE_TRANSITIONS
 
 
@@ -65,9 +65,7 @@ def glsl_blend(outgoing: list[bytes], incoming: list[bytes], *, width: int, heig
     engine = engine or GLSLEngine()
     out = []
     for a, b, progress in zip(outgoing, incoming, progress_weights(len(outgoing))):
-        mixed = engine.transition(shader, yuv420_to_rgb(a, width, height), yuv420_to_rgb(b, width, height),
-                                  progress, params)
-        out.append(rgb_to_yuv420(mixed))
+        out.append(engine.transition_yuv(shader, a, b, width, height, progress, params))
     return out
 
 
