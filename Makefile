@@ -42,6 +42,7 @@ bench: setup
 	$(PY) run_agent.py eval shots
 	$(PY) run_agent.py eval sync
 	$(PY) run_agent.py eval effects
+	$(PY) run_agent.py eval critic
 
 clean:
 	rm -rf out .pytest_cache
