@@ -60,6 +60,13 @@ def _print_edit_summary(outcome) -> None:
         console.print(f"  note: {note}")
     for fallback in report["fallbacks"]:
         console.print(f"  [yellow]fallback:[/yellow] {fallback}")
+    critic = report.get("critic")
+    if critic:
+        parts = ", ".join(f"{name} {score['value']:.2f}" for name, score in critic["scores"].items())
+        console.print(f"critic: total {critic['total']:.3f} ({parts}); {critic['png']}")
+        for name, score in critic["scores"].items():
+            for problem in score["problems"]:
+                console.print(f"  critic ({name}): {problem}")
     console.print(f"report: {outcome.report_path}")
 
 
@@ -88,6 +95,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
         outcome = run_edit(media.music, media.clips, prompt, folder / "reel.mp4",
                            settings=_settings(args), preview=args.preview, progress=update)
     _print_edit_summary(outcome)
+    return 0
+
+
+def cmd_critique(args: argparse.Namespace) -> int:
+    from agent.critic import critique
+    from agent.critic.plot import write_png
+    from agent.media.analyze import analyze_music_file
+    from agent.timeline.model import Timeline
+
+    settings = _settings(args)
+    video = Path(args.video)
+    music = analyze_music_file(args.music, settings) if args.music else None
+    timeline = Timeline.model_validate_json(Path(args.timeline).read_text()) if args.timeline else None
+    card = critique(video, timeline=timeline, analysis=music, request=args.prompt, settings=settings)
+    png = write_png(card, Path(args.png) if args.png else video.with_suffix(".critique.png"),
+                    card.scores["validity"].evidence["duration"])
+    if args.json:
+        print(json.dumps({**card.to_dict(), "png": str(png)}, indent=2))
+        return 0
+    print(f"{video.name}: total {card.total:.3f} ({card.style} weights)")
+    for name, score in card.scores.items():
+        print(f"  {name:10} {score.value:.3f}  " + ("; ".join(score.problems) or "ok"))
+    sync = card.scores.get("beat_sync")
+    if sync is not None:
+        print(f"  beats: {sync.evidence['beats_from']}; {sync.evidence['within_one_frame']:.0%} of "
+              f"{sync.evidence['cuts']} cuts within one frame")
+    print(f"wrote {png}")
     return 0
 
 
@@ -320,6 +354,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("critique", help="score a rendered reel (a readable card, or --json) and plot it")
+    p.add_argument("video")
+    p.add_argument("--music", help="the song the reel was cut to: its beats are placed by matching the audio")
+    p.add_argument("--prompt", help="the request the reel answers (duration, aspect, style, effects)")
+    p.add_argument("--timeline", help="the edit's timeline.json (its beats and where its transitions are)")
+    p.add_argument("--json", action="store_true", help="one object: total and scores with their evidence")
+    p.add_argument("--png", help="where to write the plot (default: VIDEO.critique.png)")
+    p.set_defaults(func=cmd_critique)
 
     p = sub.add_parser("plan", help="print the edit plan for a prompt")
     p.add_argument("--music")

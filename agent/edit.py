@@ -14,6 +14,8 @@ from pathlib import Path
 
 from agent.atomic import write_json
 from agent.config import Settings
+from agent.critic import critique
+from agent.critic.plot import write_png
 from agent.media.analyze import analyze
 from agent.render.render import Progress, RenderResult, check_writable, render
 from agent.timeline.compile import CompileResult, compile_plan
@@ -66,7 +68,12 @@ def run_edit(music: str | Path, clips: list[str | Path], prompt: str, out: str |
         write_fcp_xml(compiled.timeline, out.with_suffix(".xml"))
     if "edl" in exports:
         write_edl(compiled.timeline, out.with_suffix(".edl"))
+    t0 = time.monotonic()
+    card = critique(out, timeline=compiled.timeline, analysis=analysis, request=prompt, settings=settings)
+    png = write_png(card, folder / "critique.png", rendered.duration)
+    timings["critique_s"] = time.monotonic() - t0
     report = build_report(prompt, plan, compiled, rendered, analysis.music, settings, timings, tools)
+    report["critic"] = {**card.to_dict(), "png": str(png)}
     record_uses(settings.workspace, report["library_tools"])
     report_path = write_json(folder / "report.json", report)
     return EditOutcome(reel=out, plan=plan, compiled=compiled, rendered=rendered, report=report,

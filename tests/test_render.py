@@ -217,3 +217,23 @@ def test_rotated_source_is_rendered_upright(tmp_path):
     sideways = np.rot90(gray(src, "-ss", "1.0"), 2)  # the same picture the wrong way up
     assert np.abs(ours - upright).mean() < 12
     assert np.abs(ours - sideways).mean() > np.abs(ours - upright).mean() + 10
+
+
+def test_drums_reach_the_loudness_target_without_clipping(numbered, tmp_path):
+    """Drum-heavy music: one dynamic loudnorm pass stopped 2.6 LU short of -14; a metered gain and
+    a peak limiter land on it. Measured by ffmpeg's own EBU R128 meter."""
+    from agent.media.synth import synth_drum_track
+
+    a, b = numbered
+    drums = tmp_path / "drums.wav"
+    synth_drum_track(drums, bpm=128, seconds=4)
+    tl = _timeline(a, b, audio=AudioTrack(source=str(drums), segments=[
+        AudioSegment(source_start=0.5, record_start=0, duration=1.5)], loudness_lufs=-14.0))
+    out = render(tl, tmp_path / "reel.mp4").path
+    meter = subprocess.run(["ffmpeg", "-nostdin", "-i", str(out), "-map", "0:a", "-af", "ebur128=peak=true",
+                            "-f", "null", "-"], capture_output=True, text=True).stderr
+    summary = meter[meter.rindex("Summary:"):]
+    lufs = float(summary.split("I:")[1].split("LUFS")[0])
+    peak = float(summary.split("Peak:")[1].split("dBFS")[0])
+    assert abs(lufs + 14.0) <= 0.7, lufs
+    assert peak <= -0.5, peak

@@ -15,7 +15,7 @@ from agent.timeline.plan import RHYTHM_BEATS, SectionPlan, ToolEffect, Transitio
 
 TARGET_TOOLS = 24
 MAX_MS_PER_FRAME_720P = 45.0  # leave out the slowest shaders: a showcase should still render briskly
-EFFECT_BEATS = 0.5
+EFFECT_BEATS = 1.0  # from one cut to the next: an effect that ends mid-beat reads as an off-beat cut
 
 
 def _usable(tool: Any) -> bool:
@@ -58,7 +58,7 @@ def showcase(sections: list[SectionPlan], drops: list[bool], tools: Mapping[str,
                  for i, t in enumerate(chosen)]
         if is_drop and layers:  # one more layer on every beat of a drop
             layer = next((t for t in layers if t.spec.id not in used | {c.spec.id for c in chosen}), layers[0])
-            added.append(ToolEffect(tool=layer.spec.id, on="beats", beats=0.25))
+            added.append(ToolEffect(tool=layer.spec.id, on="beats", beats=1.0))
         transition = section.transition
         if transitions_allowed and transitions:
             pick = transitions[index % len(transitions)]

@@ -56,6 +56,7 @@ class FrameFeatures:
     luma: np.ndarray  # mean Y /255
     luma_std: np.ndarray  # std of Y /255
     hist: np.ndarray  # (N, 32) float32 normalised luma histogram
+    detail: np.ndarray | None = None  # mean |Laplacian| of the 64x36 luma /255: a sharpness proxy
     warnings: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -127,6 +128,7 @@ def decode_features(path: str | Path, fps_hint: float = 0.0) -> FrameFeatures:
     luma: list[float] = []
     luma_std: list[float] = []
     hists: list[np.ndarray] = []
+    detail: list[float] = []
     warnings: list[str] = []
     prev_y: np.ndarray | None = None  # previous 64x36 luma
     with container:
@@ -163,6 +165,7 @@ def decode_features(path: str | Path, fps_hint: float = 0.0) -> FrameFeatures:
                     luma.append(float(mean[0, 0]) / 255.0)
                     luma_std.append(float(std[0, 0]) / 255.0)
                     hists.append(np.bincount(y.ravel() >> 3, minlength=_HIST_BINS))
+                    detail.append(float(np.abs(cv2.Laplacian(y, cv2.CV_16S)).mean()) / 255.0)
         except (av.error.FFmpegError, EOFError) as exc:
             warnings.append(f"decoding stopped after {len(pts)} frames: {exc}")
         if bad_packets:
@@ -173,7 +176,8 @@ def decode_features(path: str | Path, fps_hint: float = 0.0) -> FrameFeatures:
     hist /= hist.sum(axis=1, keepdims=True)
     return FrameFeatures(
         pts=np.asarray(pts, np.float64), thumbs=np.stack(thumbs), motion=np.asarray(motion),
-        luma=np.asarray(luma), luma_std=np.asarray(luma_std), hist=hist, warnings=warnings,
+        luma=np.asarray(luma), luma_std=np.asarray(luma_std), hist=hist, detail=np.asarray(detail),
+        warnings=warnings,
     )
 
 

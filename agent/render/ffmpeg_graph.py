@@ -141,8 +141,15 @@ def encoder_args(timeline: Timeline, out_path: Path, *, audio_path: Path | None,
     return args
 
 
-def audio_args(timeline: Timeline, out_wav: Path, *, sample_rate: int = 48000) -> list[str]:
-    """Music segments → one WAV of exactly the reel's duration, faded and loudness-normalised."""
+LIMIT = 0.841  # -1.5 dBFS: the ceiling the limiter holds after the loudness gain
+
+
+def audio_args(timeline: Timeline, out_wav: Path | None, *, sample_rate: int = 48000,
+               gain_db: float | None = None) -> list[str]:
+    """Music segments → one WAV of exactly the reel's duration, faded and loudness-normalised:
+    a gain, then a peak limiter at -1.5 dBFS (drum-heavy music needs both to reach -14 LUFS).
+    With `out_wav` None the command only meters the mix after that gain (loudnorm prints the
+    measurement as JSON on stderr), which is how the renderer finds the gain."""
     audio = timeline.audio
     assert audio is not None
     duration = timeline.duration
@@ -155,7 +162,13 @@ def audio_args(timeline: Timeline, out_wav: Path, *, sample_rate: int = 48000) -
         labels.append(f"[s{n}]")
     mix = (f"{''.join(labels)}amix=inputs={len(labels)}:normalize=0:duration=longest" if len(labels) > 1
            else f"{labels[0]}anull")
-    post = [f"loudnorm=I={audio.loudness_lufs}:TP=-1.5:LRA=11", f"aresample={sample_rate}",
+    level = ([f"volume={gain_db:.3f}dB", f"alimiter=limit={LIMIT}:attack=2:release=40:level=false"]
+             if gain_db is not None else [])
+    if out_wav is None:
+        meter = ",".join([*level, f"loudnorm=I={audio.loudness_lufs}:print_format=json"])
+        return ["ffmpeg", "-v", "info", "-nostdin", "-i", audio.source, "-filter_complex",
+                ";".join(chains + [f"{mix},{meter}[a]"]), "-map", "[a]", "-f", "null", "-"]
+    post = [*level, f"aresample={sample_rate}",
             f"apad=whole_dur={duration:.6f}", f"atrim=duration={duration:.6f}"]
     if audio.fade_in > 0:
         post.append(f"afade=t=in:st=0:d={audio.fade_in:.3f}")

@@ -9,6 +9,7 @@ look and text overlays, and muxes the pre-rendered, loudness-normalised music.
 from __future__ import annotations
 
 import bisect
+import json
 import os
 import subprocess
 import tempfile
@@ -258,9 +259,38 @@ def render(timeline: Timeline, out_path: str | Path, *, preview: bool = False, p
                         preview=preview, warnings=warnings)
 
 
+MAX_GAIN_DB = 30.0
+
+
+def _loudness(timeline: Timeline, gain_db: float | None) -> float | None:
+    """Integrated loudness (LUFS) of the mix after `gain_db` and the limiter; None for silence."""
+    proc = subprocess.run(audio_args(timeline, None, gain_db=gain_db), capture_output=True, text=True, timeout=600)
+    start, end = proc.stderr.rfind("{"), proc.stderr.rfind("}")
+    try:
+        value = float(json.loads(proc.stderr[start:end + 1])["input_i"]) if proc.returncode == 0 else None
+    except (ValueError, KeyError):
+        return None
+    return value if value is not None and value > -70 else None
+
+
+def _loudness_gain(timeline: Timeline) -> float | None:
+    """The gain that brings the limited mix to the timeline's loudness target: measured, then
+    corrected once for what the limiter takes off the peaks. None: silent, left as it is."""
+    target = timeline.audio.loudness_lufs
+    measured = _loudness(timeline, None)
+    if measured is None:
+        return None
+    gain = min(MAX_GAIN_DB, target - measured)
+    limited = _loudness(timeline, gain)
+    if limited is not None:
+        gain = min(MAX_GAIN_DB, gain + (target - limited))
+    return gain
+
+
 def _render_audio(timeline: Timeline, tmp_dir: Path) -> Path:
     out = tmp_dir / "music.wav"
-    proc = subprocess.run(audio_args(timeline, out), capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(audio_args(timeline, out, gain_db=_loudness_gain(timeline)), capture_output=True,
+                          text=True, timeout=600)
     if proc.returncode != 0 or not out.exists():
         raise RenderError(f"{timeline.audio.source}: audio mix failed: {proc.stderr.strip()[-400:]}")
     return out

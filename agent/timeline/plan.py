@@ -102,7 +102,7 @@ class EditPlan(_Plan):
     sections: list[SectionPlan] = Field(min_length=1)
     look: Look = Field(default_factory=Look)
     texts: list[TextOverlay] = Field(default_factory=list)
-    audio_fade_in: float = Field(0.0, ge=0, le=10)
+    audio_fade_in: float = Field(0.02, ge=0, le=10, description="seconds; the default only avoids a click")
     audio_fade_out: float = Field(1.0, ge=0, le=10)
     loudness_lufs: float = Field(-14.0, ge=-40, le=-5)
     reasons: list[str] = Field(default_factory=list, description="why the planner chose what it chose")

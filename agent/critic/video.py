@@ -1,0 +1,138 @@
+"""What the critic sees in the picture: one low-resolution decoding pass (the shot detector's
+features) turned into cuts, transitions, black and frozen stretches, flicker, exposure,
+sharpness, colourfulness, letterboxing, flashes and repeated shots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from agent.media.shots import FrameFeatures, decode_features, shots_from_features
+
+BLACK_LUMA, BLACK_STD = 0.07, 0.03  # mean / std of luma (0..1) of a black frame
+FLAT_STD = 0.02  # a frame this flat shows nothing (a blank or broken frame)
+FROZEN_DIFF = 1.5  # mean |diff| of the luma thumbnail (grey levels) between frames of a frozen picture
+FROZEN_MIN_S = 0.5
+REPEAT_DIFF = 0.7  # grey levels: runs of frames matching this closely are the same footage (re-encoded
+# repeats measured 0.05-0.6, different moments of a near-static test pattern 0.9 and up)
+REPEAT_RUN = 5  # frames
+REPEAT_MIN_CHANGE = 3.0  # grey levels between a shot's first and last frame for it to count
+FLASH_JUMP = 0.25  # luma rise in one frame that reads as a flash
+_Y = 18 * 32  # luma part of a thumbnail
+
+
+@dataclass(frozen=True)
+class Runs:
+    """Stretches [start, end) in seconds."""
+    spans: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return float(sum(b - a for a, b in self.spans))
+
+
+@dataclass(frozen=True)
+class VideoMeasures:
+    fps: float
+    frames: int
+    decoded_s: float
+    cuts: list[float]  # hard cuts, seconds
+    gradual: list[tuple[float, float, str]]  # (start, end, kind) of dissolves and fades
+    shot_starts: list[float]
+    black: Runs
+    frozen: Runs
+    flicker_share: float
+    badly_exposed_share: float
+    sharpness: float  # median mean |Laplacian| of the small luma, 0..1
+    colourfulness: float  # median chroma distance from grey, 0..1
+    bars: str  # "" or "letterbox" / "pillarbox": black bands through the whole reel
+    flashes: list[float]
+    repeated: list[tuple[int, int]]  # pairs of shot indices showing the same footage
+    luma: np.ndarray  # per frame, for plots and checks
+    flat: np.ndarray  # per frame: True where the frame is blank
+    warnings: list[str]
+
+
+def _runs(mask: np.ndarray, pts: np.ndarray, step: float, min_frames: int) -> Runs:
+    spans, start = [], None
+    for i, flag in enumerate([*mask.tolist(), False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            if i - start >= min_frames:
+                spans.append((float(pts[start]), float(pts[i - 1] + step)))
+            start = None
+    return Runs(spans)
+
+
+def _bars(features: FrameFeatures) -> str:
+    y = features.thumbs[:, :_Y].reshape(-1, 18, 32).astype(np.float32)
+    dark = lambda region: (region.mean(axis=(1, 2)) < 20).mean() > 0.9  # noqa: E731
+    centre_lit = (y[:, 6:12, 10:22].mean(axis=(1, 2)) > 30).mean() > 0.5
+    if not centre_lit:
+        return ""
+    if dark(y[:, :2, :]) and dark(y[:, -2:, :]):
+        return "letterbox"
+    if dark(y[:, :, :2]) and dark(y[:, :, -2:]):
+        return "pillarbox"
+    return ""
+
+
+def _repeated(features: FrameFeatures, starts: list[int]) -> list[tuple[int, int]]:
+    """Shots that show the same footage: some run of at least REPEAT_RUN frames of one matches a
+    run of the other frame by frame (the same source range used twice). Shots that hardly change
+    over their length (stills, slow gradients) are left out: they match anything like them."""
+    y = features.thumbs[:, :_Y].astype(np.int16)
+    bounds = [*starts, len(features)]
+    shots = [(a, b) for a, b in zip(bounds, bounds[1:])]
+    moving = [b - a >= REPEAT_RUN and float(np.abs(y[b - 1] - y[a]).mean()) >= REPEAT_MIN_CHANGE for a, b in shots]
+    pairs = []
+    for i, (a, b) in enumerate(shots):
+        for j in range(i + 2, len(shots)):  # neighbours may continue the same take
+            c, d = shots[j]
+            if not (moving[i] and moving[j]):
+                continue
+            diff = np.abs(y[a:b, None, :] - y[None, c:d, :]).mean(axis=2)  # (len i, len j)
+            best = min(float(np.diagonal(diff, offset).mean())
+                       for offset in range(-(b - a) + REPEAT_RUN, (d - c) - REPEAT_RUN + 1))
+            if best < REPEAT_DIFF:
+                pairs.append((i, j))
+    return pairs
+
+
+def measure_video(path: str | Path, fps_hint: float = 0.0) -> VideoMeasures:
+    features = decode_features(path, fps_hint=fps_hint)
+    pts = features.pts
+    n = len(features)
+    step = float(np.median(np.diff(pts))) if n > 1 else 1.0 / (fps_hint or 30.0)
+    fps = fps_hint or 1.0 / step
+    shots, transitions = shots_from_features(features, fps)
+    cuts = [t.start for t in transitions if t.kind == "hard"]
+    gradual = [(t.start, t.end, t.kind) for t in transitions if t.kind != "hard"]
+
+    luma, std = features.luma, features.luma_std
+    black = (luma < BLACK_LUMA) & (std < BLACK_STD)
+    flat = std < FLAT_STD
+    y = features.thumbs[:, :_Y].astype(np.int16)
+    still = np.concatenate([[False], np.abs(np.diff(y, axis=0)).mean(axis=1) < FROZEN_DIFF]) & ~flat
+    cut_frames = {int(np.searchsorted(pts, t - 1e-6)) for t in cuts}
+    jumps = np.diff(luma)
+    flicker = [i for i in range(1, n - 1) if abs(jumps[i - 1]) > 0.08 and abs(jumps[i]) > 0.08
+               and np.sign(jumps[i - 1]) != np.sign(jumps[i]) and i not in cut_frames and i + 1 not in cut_frames]
+    flashes = [float(pts[i + 1]) for i in range(n - 1) if jumps[i] > FLASH_JUMP and luma[i + 1] > 0.6]
+    lit = ~black
+    exposure_bad = ((luma < 0.1) | (luma > 0.92)) & lit
+    uv = features.thumbs[:, _Y:].astype(np.float32) - 128.0
+    colourfulness = float(np.median(np.sqrt((uv ** 2).mean(axis=1)))) / 128.0
+    detail = features.detail if features.detail is not None else np.zeros(n)
+    shot_start_frames = sorted({0, *cut_frames, *(int(np.searchsorted(pts, a - 1e-6)) for a, _, _ in gradual)})
+    return VideoMeasures(
+        fps=fps, frames=n, decoded_s=float(pts[-1] + step) if n else 0.0, cuts=cuts, gradual=gradual,
+        shot_starts=[s.start for s in shots],
+        black=_runs(black, pts, step, 2), frozen=_runs(still, pts, step, int(round(FROZEN_MIN_S * fps))),
+        flicker_share=len(flicker) / max(1, n), badly_exposed_share=float(exposure_bad.mean()) if n else 0.0,
+        sharpness=float(np.median(detail[lit])) if lit.any() else 0.0, colourfulness=colourfulness,
+        bars=_bars(features), flashes=flashes, repeated=_repeated(features, shot_start_frames),
+        luma=luma, flat=flat, warnings=list(features.warnings))

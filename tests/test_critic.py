@@ -1,0 +1,142 @@
+"""The critic on real rendered reels: its meters against independent ones (ffmpeg's EBU R128,
+frame differences), and good reels against the same reels with one known defect."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent.config import Settings
+from agent.critic import critique
+from agent.critic.align import RATE, music_offset
+from agent.critic.audio import integrated_lufs, measure_audio
+from agent.demo import make_demo_media
+from agent.edit import run_edit
+from conftest import ffmpeg
+
+ROOT = Path(__file__).resolve().parents[1]
+PROMPT = "8 s phonk edit, hard cuts on every beat, 9:16"
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory):
+    """A real edit of the demo media: the reel, its outcome and the settings."""
+    folder = tmp_path_factory.mktemp("critic")
+    media = make_demo_media(folder / "media")
+    settings = Settings(workspace=folder / "ws")
+    outcome = run_edit(media.music, media.clips, PROMPT, folder / "good" / "reel.mp4", settings=settings, preview=True)
+    return outcome, media, settings
+
+
+def _score(path: Path, outcome, prompt: str = PROMPT):
+    return critique(path, timeline=outcome.compiled.timeline, request=prompt)
+
+
+def test_lufs_matches_ffmpegs_meter(tmp_path):
+    wav = tmp_path / "pink.wav"
+    ffmpeg("-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.2:duration=6:seed=3", "-ar", "48000", "-ac", "2",
+           str(wav))
+    meter = subprocess.run(["ffmpeg", "-nostdin", "-i", str(wav), "-af", "ebur128", "-f", "null", "-"],
+                           capture_output=True, text=True).stderr
+    theirs = float(meter[meter.rindex("Summary:"):].split("I:")[1].split("LUFS")[0])
+    ours = measure_audio(wav).lufs
+    assert abs(ours - theirs) <= 0.1, (ours, theirs)
+    assert integrated_lufs(np.zeros((48000, 2))) is None  # silence has no loudness
+
+
+def test_music_offset_is_found_to_the_millisecond():
+    rng = np.random.default_rng(5)
+    song = rng.normal(0, 0.1, RATE * 40) * np.repeat(rng.uniform(0.1, 1.0, 400), RATE // 10)  # uneven loudness
+    excerpt = 0.5 * song[int(17.3215 * RATE): int(17.3215 * RATE) + 12 * RATE]  # quieter, as after a gain change
+    offset, confidence = music_offset(excerpt, song)
+    assert abs(offset - 17.3215) < 0.001 and confidence > 0.9
+
+
+def test_a_good_edit_scores_well_and_lands_in_the_report(good):
+    outcome, _, _ = good
+    critic = outcome.report["critic"]
+    assert critic["total"] >= 0.85, critic
+    assert set(critic["scores"]) >= {"validity", "beat_sync", "pacing", "visual", "effects", "audio", "prompt"}
+    assert critic["scores"]["validity"]["value"] == 1.0
+    sync = critic["scores"]["beat_sync"]["evidence"]
+    assert sync["within_one_frame"] == 1.0 and sync["cuts"] >= 14
+    assert Path(critic["png"]).stat().st_size > 10_000
+    assert outcome.report["timings"]["critique_s"] < outcome.report["timings"]["render_s"]
+    saved = json.loads(outcome.report_path.read_text())
+    assert saved["critic"]["total"] == critic["total"]
+
+
+def test_beat_sync_agrees_with_plain_frame_differences(good):
+    """Every cut the critic reports is a spike of plain frame differences (no shot detector)
+    within one frame, and it reports every cut the timeline made: its timing and its beat-sync
+    figure stand on the pixels."""
+    outcome, _, _ = good
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", str(outcome.reel), "-vf", "scale=64:36",
+                          "-pix_fmt", "gray", "-f", "rawvideo", "pipe:1"], capture_output=True, check=True).stdout
+    frames = np.frombuffer(raw, np.uint8).reshape(-1, 36, 64).astype(np.int16)
+    diff = np.concatenate([[0.0], np.abs(np.diff(frames, axis=0)).mean(axis=(1, 2))])
+    local = np.array([np.median(np.delete(diff[max(0, i - 5):i + 6], min(i, 5))) for i in range(len(diff))])
+    spikes = np.flatnonzero(diff > 3 * local + 2) / 30.0
+    evidence = outcome.report["critic"]["scores"]["beat_sync"]["evidence"]
+    ours = np.asarray(evidence["cut_times"])
+    assert all(np.abs(spikes - t).min() <= 1 / 30 + 1e-6 for t in ours)
+    made = [item.record_start / 30.0 for item in outcome.compiled.timeline.items[1:]]
+    assert len(ours) == len(made) and np.abs(ours - np.asarray(made)).max() <= 1 / 30 + 1e-6
+    # and so the beat-sync figure, recomputed from the frame-difference cuts, is the same
+    beats = np.asarray(evidence["beats"])
+    confirmed = [spikes[np.argmin(np.abs(spikes - t))] for t in ours]
+    within = np.mean([np.abs(beats - t).min() <= 1 / 30 + 0.0005 for t in confirmed])
+    assert within == evidence["within_one_frame"]
+
+
+def test_black_frames_and_clipped_audio_lose_to_the_good_reel(good, tmp_path):
+    outcome, _, _ = good
+    base = _score(outcome.reel, outcome)
+    black = tmp_path / "black.mp4"
+    ffmpeg("-i", str(outcome.reel), "-vf", "drawbox=t=fill:c=black:enable='between(t,2,2.4)'", "-c:a", "copy",
+           str(black))
+    clipped = tmp_path / "clipped.mp4"
+    ffmpeg("-i", str(outcome.reel), "-c:v", "copy", "-af", "volume=18dB,alimiter=limit=1:level=false,volume=18dB",
+           str(clipped))
+    with_black, with_clipping = _score(black, outcome), _score(clipped, outcome)
+    assert with_black.total < base.total and with_black.scores["visual"].value < base.scores["visual"].value - 0.2
+    assert with_black.scores["visual"].evidence["black_s"] == pytest.approx(0.4, abs=0.07)
+    assert with_clipping.total < base.total and with_clipping.scores["audio"].value < 0.5
+    assert with_clipping.scores["visual"].value == base.scores["visual"].value  # only the sound changed
+
+
+def test_wrong_aspect_and_duration_fail_validity(good):
+    outcome, _, _ = good
+    wrong = critique(outcome.reel, timeline=outcome.compiled.timeline, request="12 s phonk edit, every beat, 16:9")
+    checks = wrong.scores["validity"].evidence["checks"]
+    assert checks["aspect"] == 0.0 and checks["duration"] < 0.5
+    assert wrong.total <= wrong.scores["validity"].value < 0.5
+
+
+def test_too_few_cuts_for_phonk_loses_on_pacing(good, tmp_path):
+    outcome, media, settings = good
+    slow = run_edit(media.music, media.clips, "8 s phonk edit, cuts every 2 bars, 9:16", tmp_path / "slow.mp4",
+                    settings=settings, preview=True)
+    judged = _score(slow.reel, slow)  # judged against the phonk request of the good reel
+    base = _score(outcome.reel, outcome)
+    assert judged.scores["pacing"].value <= 0.3 < base.scores["pacing"].value
+    assert judged.total < base.total
+
+
+def test_cli_critique_json_and_png(good, tmp_path):
+    outcome, media, settings = good
+    png = tmp_path / "card.png"
+    result = subprocess.run([sys.executable, str(ROOT / "run_agent.py"), "--workspace", str(settings.workspace),
+                             "critique", str(outcome.reel), "--music", str(media.music), "--prompt", PROMPT, "--json",
+                             "--png", str(png)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    card = json.loads(result.stdout)
+    assert 0 <= card["total"] <= 1 and card["png"] == str(png) and png.stat().st_size > 10_000
+    sync = card["scores"]["beat_sync"]["evidence"]
+    assert sync["beats_from"].startswith("the song's beats") and sync["within_one_frame"] == 1.0
+    assert all(set(score) == {"value", "evidence", "problems"} for score in card["scores"].values())
