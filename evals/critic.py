@@ -22,12 +22,19 @@ Writes critic.json and critic.png into out_dir.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
-from evals.critic_pairs import KINDS, Pair, Reel, Source, generate_pairs, prepare_inputs, render_reel
+from evals.critic_pairs import (
+    KINDS,
+    Pair,
+    Reel,
+    Source,
+    generate_pairs,
+    prepare_inputs,
+    render_reel,
+)
 
 TARGET_OVERALL = 0.95
 TARGET_PER_KIND = 0.90
@@ -92,7 +99,8 @@ def _per_kind(rows: list[dict], kinds: tuple[str, ...]) -> dict:
         entry = {"pairs": len(mine), "verified": sum(r["verified"] for r in mine), "scored": len(counted)}
         if counted:
             margins = np.array([r["margin"] for r in counted])
-            entry.update(correct=int((margins > 0).sum()), accuracy=round(float((margins > 0).mean()), 4),
+            correct = np.array([r["prefers_good"] for r in counted])
+            entry.update(correct=int(correct.sum()), accuracy=round(float(correct.mean()), 4),
                          median_margin=round(float(np.median(margins)), 4), min_margin=round(float(margins.min()), 4))
             worst = sorted(counted, key=lambda r: r["margin"])[:3]
             entry["worst"] = [{"scenario": r["scenario"], "request": r["request"], "good_total": r["good_total"],
@@ -102,7 +110,7 @@ def _per_kind(rows: list[dict], kinds: tuple[str, ...]) -> dict:
     return out
 
 
-def _timings(rows: list[dict], stability: list[dict], scored: dict[str, dict]) -> dict:
+def _timings(rows: list[dict]) -> dict:
     """Critic seconds per reel against the render seconds of that same reel (rendered reels only;
     post-processed ones have no render of their own)."""
     pairs = []
@@ -148,7 +156,7 @@ def run(out_dir: Path, *, per_kind: int = 12, stability: int = 12, kinds: tuple[
 
     counted = [r for r in rows if r["verified"] and "margin" in r]
     per_kind_report = _per_kind(rows, kinds)
-    overall = float(np.mean([r["margin"] > 0 for r in counted])) if counted else None
+    overall = float(np.mean([r["prefers_good"] for r in counted])) if counted else None
     deltas = [r["delta"] for r in stable_rows if "delta" in r]
     stable_share = float(np.mean([d <= STABLE_DELTA for d in deltas])) if deltas else None
     passed = (critique is not None and all(r["verified"] for r in rows) and overall is not None
@@ -169,7 +177,7 @@ def run(out_dir: Path, *, per_kind: int = 12, stability: int = 12, kinds: tuple[
                     "generation_s": round(generation_s, 1), "seconds": round(time.monotonic() - started, 1)},
         "per_kind": per_kind_report,
         "stability": stable_rows,
-        "timings": _timings(rows, stable_rows, scored),
+        "timings": _timings(rows),
         "pairs": rows,
     }
     write_json(out_dir / "critic.json", report)
@@ -189,7 +197,7 @@ def _pair_row(pair: Pair, critique, settings, scored: dict[str, dict]) -> dict:
         scored[key] = score(critique, pair.good, pair.source, settings)
     good, bad = scored[key], score(critique, pair.bad, pair.source, settings)
     row.update(good_score=good, bad_score=bad, good_total=round(good["total"], 4), bad_total=round(bad["total"], 4),
-               margin=round(good["total"] - bad["total"], 4), prefers_good=good["total"] > bad["total"],
+               margin=round(good["total"] - bad["total"], 6), prefers_good=good["total"] > bad["total"],
                moved=moved_scores(good, bad))
     return row
 

@@ -25,7 +25,12 @@ BLACK_MEAN = 35.0  # 8-bit luma (video range: black is 16) at or under which a f
 FLAT_STD = 4.0  # spatial luma deviation under which a frame is one flat colour
 SAME = 3.0  # mean absolute luma difference under which two frames show the same picture
 STILL = 1.0  # mean absolute difference between consecutive frames under which the picture stands
-# (a still re-encoded by x264 sharpens over a few frames after a cut: differences up to ~0.8)
+# A still re-encoded by x264 keeps sharpening for a few frames after a cut: on high-detail
+# footage (cellular automata) its frames differ by up to ~2 while the moving original changes by
+# 55-80 a frame. So a span also counts as standing when it changes under a tenth of the good
+# reel's span, and never over STILL_MAX.
+STILL_SHARE = 0.1
+STILL_MAX = 2.5
 CLIP_LEVEL = 0.97  # |sample| at or over this counts as clipped (full scale = 1.0)
 
 
@@ -93,8 +98,11 @@ def is_black(frame: np.ndarray) -> bool:
 
 
 def blockiness(frame: np.ndarray) -> float:
-    """Mean absolute difference between horizontally neighbouring pixels."""
-    return float(np.abs(np.diff(frame.astype(np.int16), axis=1)).mean())
+    """How much more neighbouring pixels differ across the edges of 2-px blocks than inside them.
+    The garbage of a broken transition is 8-px cells, 2 px on the quarter-size frames (and
+    aligned: every preview width divides by 8), so it scores ~30-100; pictures score ~1-4."""
+    d = np.abs(np.diff(frame.astype(np.int16), axis=1))
+    return float(d[:, 1::2].mean() / max(0.5, d[:, 0::2].mean()))
 
 
 def coarse(frames: np.ndarray, k: int = 4) -> np.ndarray:
@@ -213,7 +221,8 @@ def _frozen(check: Check, source: Source, good: Reel, bad: Reel) -> None:
                           good_median_motion=_r(np.median(dg), 3), good_min_motion=_r(dg.min(), 3),
                           elsewhere_max_diff=_r(_max_diff_outside(g, x, skip), 2))
     check.need(last - first >= fps, "the frozen span is shorter than a second")
-    check.need(dx.max() <= STILL, "the bad reel's picture moves inside the frozen span")
+    check.need(dx.max() <= min(STILL_MAX, max(STILL, STILL_SHARE * np.median(dg))),
+               "the bad reel's picture moves inside the frozen span")
     check.need(np.median(dg) >= 2 * STILL, "the good reel hardly moves over the same span")
     check.need(check.measured["elsewhere_max_diff"] <= SAME, "the bad reel differs from the good one elsewhere")
 
@@ -244,7 +253,7 @@ def _broken_transition(check: Check, source: Source, good: Reel, bad: Reel) -> N
     check.need(e - s >= 3, "fewer than three broken frames")
     check.need(check.measured["good_min_std"] > FLAT_STD, "the good transition has flat frames")
     if bad.details["mode"] == "blocks":
-        check.need(check.measured["bad_blockiness"] >= 2 * check.measured["good_blockiness"] + 5,
+        check.need(check.measured["bad_blockiness"] >= max(10.0, 3 * check.measured["good_blockiness"]),
                    "the garbage frames are not blocky")
     else:
         check.need(check.measured["bad_max_std"] <= FLAT_STD, "the broken frames are not one flat colour")
@@ -280,7 +289,9 @@ def _too_few_cuts(check: Check, source: Source, good: Reel, bad: Reel) -> None:
 def _repeated(check: Check, source: Source, good: Reel, bad: Reel) -> None:
     tl = bad.rendered
     anchor, copies = bad.details["anchor"], bad.details["copies"]
-    g, x = gray_frames(good.path), gray_frames(bad.path)
+    # Coarse frames: two encodes of the same high-detail footage differ by up to ~3.5 in full
+    # detail, ~1 in block means; different footage differs by 30 or more.
+    g, x = coarse(gray_frames(good.path)), coarse(gray_frames(bad.path))
     blocked = _blocked_frames(tl, ffmpeg_only=False)
     a = tl.items[anchor]
     same, other = [], []
@@ -293,8 +304,8 @@ def _repeated(check: Check, source: Source, good: Reel, bad: Reel) -> None:
             continue
         pa = [a.record_start + o for o in offsets]
         pc = [item.record_start + o for o in offsets]
-        same.append(float(np.abs(x[pa].astype(np.int16) - x[pc]).mean(axis=(1, 2)).min()))
-        other.append(float(np.abs(g[pa].astype(np.int16) - g[pc]).mean(axis=(1, 2)).min()))
+        same.append(float(np.abs(x[pa] - x[pc]).mean(axis=(1, 2)).min()))
+        other.append(float(np.abs(g[pa] - g[pc]).mean(axis=(1, 2)).min()))
     uses = {}
     for item in tl.items:
         uses[(item.source, item.source_start)] = uses.get((item.source, item.source_start), 0) + 1

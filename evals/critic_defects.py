@@ -16,6 +16,7 @@ copied, audio +15-20 dB and hard-clipped at full scale.
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import time
@@ -28,7 +29,13 @@ from agent.atomic import write_json
 from agent.errors import RenderError
 from agent.media.models import Shot
 from agent.timeline.compile import compile_plan, output_size
-from agent.timeline.model import ClipItem, EffectItem, Timeline, TransitionItem, transition_handles
+from agent.timeline.model import (
+    ClipItem,
+    EffectItem,
+    Timeline,
+    TransitionItem,
+    transition_handles,
+)
 from evals.critic_pairs import NotApplicable, Reel, Source, render_reel
 
 OFFBEAT_MS = (80.0, 150.0)
@@ -163,7 +170,7 @@ def _offbeat(source: Source, rng: np.random.Generator) -> Defect:
         if not ((offsets >= OFFBEAT_MS[0]) & (offsets <= OFFBEAT_MS[1])).all():
             continue
         bounds = [0, *moved, tl.frame_count]
-        if any(b - a < 4 for a, b in zip(bounds, bounds[1:])):
+        if any(b - a < 4 for a, b in itertools.pairwise(bounds)):
             continue
         transitions = [t.model_copy(update={"cut_frame": bounds[t.index]}) for t in tl.transitions]
         heads, tails = transition_handles(len(tl.items), transitions)
@@ -223,7 +230,7 @@ def _wrong_duration(source: Source, rng: np.random.Generator) -> Defect:
         # End on a cut when one lies in range, so the short reel is otherwise a tidy edit.
         cuts = [c for c in tl.cut_frames() if SHORT_RATIO[0] - 0.05 <= c / total <= SHORT_RATIO[1]
                 and not any(t.start_frame <= c < t.end_frame for t in tl.transitions)]
-        end = min(cuts, key=lambda c: abs(c / total - target)) if cuts else int(round(target * total))
+        end = min(cuts, key=lambda c: abs(c / total - target)) if cuts else round(target * total)
         if any(t.start_frame <= end < t.end_frame for t in tl.transitions):
             raise NotApplicable("the short end falls inside a transition")
         bad = _truncate(tl, end)
@@ -254,36 +261,39 @@ def _too_few_cuts(source: Source, rng: np.random.Generator) -> Defect:
                                              "cuts_bad": len(bad.items) - 1})
 
 
+def _copy_of(item: ClipItem, anchor: ClipItem) -> ClipItem:
+    return item.model_copy(update={"source": anchor.source, "source_start": anchor.source_start,
+                                   "shot_index": anchor.shot_index, "reframe": anchor.reframe})
+
+
+def _can_copy(tl: Timeline, anchor: int, target: int, source: Source, blocked: np.ndarray,
+              heads: list[int], tails: list[int]) -> bool:
+    """Whether item `target` (of another source, not next to the anchor) can show the anchor's
+    footage inside the anchor's shot, with two frames where neither item has an effect or a
+    transition on it (the check compares the pictures there)."""
+    a, item = tl.items[anchor], tl.items[target]
+    if abs(target - anchor) < 2 or item.source == a.source or item.speed != 1.0:
+        return False
+    clean = sum(not blocked[a.record_start + o] and not blocked[item.record_start + o]
+                for o in range(min(a.frames, item.frames)))
+    copy = _copy_of(item, a)
+    return clean >= 2 and _fit_in_shot(copy, heads[target], tails[target], float(tl.fps), source) is copy
+
+
 def _repeated_shot(source: Source, rng: np.random.Generator) -> Defect:
     tl = source.timeline
-    fps = float(tl.fps)
     if overlapping_items(tl):
         raise NotApplicable("the good reel already repeats footage")
     heads, tails = transition_handles(len(tl.items), tl.transitions)
     blocked = _blocked_frames(tl, ffmpeg_only=False)
     n_items = len(tl.items)
     repeats = int(rng.choice([2, 3]))  # the anchor plus 2-3 copies: 3-4 uses
-    anchors = [a for a in rng.permutation(n_items) if tl.items[a].speed == 1.0 and tl.items[a].speed_end is None]
+    anchors = [int(a) for a in rng.permutation(n_items)
+               if tl.items[a].speed == 1.0 and tl.items[a].speed_end is None]
     for anchor in anchors:
-        a = tl.items[anchor]
-
-        def fits(t: int) -> bool:
-            item = tl.items[t]
-            if t == anchor or abs(t - anchor) < 2 or item.source == a.source or item.speed != 1.0:
-                return False
-            # The check compares frames where neither item has an effect or transition on it.
-            clean = sum(not blocked[a.record_start + o] and not blocked[item.record_start + o]
-                        for o in range(min(a.frames, item.frames)))
-            if clean < 2:
-                return False
-            copy = item.model_copy(update={"source": a.source, "source_start": a.source_start,
-                                           "shot_index": a.shot_index, "reframe": a.reframe})
-            return _fit_in_shot(copy, heads[t], tails[t], fps, source) is copy
-
-        feasible = [int(t) for t in rng.permutation(n_items) if fits(int(t))]
         chosen: list[int] = []
-        for t in feasible:
-            if all(abs(t - c) >= 2 for c in chosen):
+        for t in (int(t) for t in rng.permutation(n_items)):
+            if all(abs(t - c) >= 2 for c in chosen) and _can_copy(tl, anchor, t, source, blocked, heads, tails):
                 chosen.append(t)
             if len(chosen) == repeats:
                 break
@@ -291,11 +301,11 @@ def _repeated_shot(source: Source, rng: np.random.Generator) -> Defect:
             continue
         items = list(tl.items)
         for t in chosen:
-            items[t] = items[t].model_copy(update={"source": a.source, "source_start": a.source_start,
-                                                   "shot_index": a.shot_index, "reframe": a.reframe})
+            items[t] = _copy_of(items[t], tl.items[anchor])
         bad = _rebuild(tl, items)
-        return Defect("repeated_shot", bad, bad, {"anchor": int(anchor), "copies": sorted(chosen),
-                                                  "source": a.source, "source_start": a.source_start})
+        return Defect("repeated_shot", bad, bad, {"anchor": anchor, "copies": sorted(chosen),
+                                                  "source": tl.items[anchor].source,
+                                                  "source_start": tl.items[anchor].source_start})
     raise NotApplicable("no shot has room for the items it would replace")
 
 
@@ -404,7 +414,7 @@ def plan_defect(kind: str, source: Source, rng: np.random.Generator) -> Defect:
 
 def _ffmpeg(*args: str) -> None:
     proc = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", *args], capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, check=False)
     if proc.returncode != 0:
         raise RenderError(f"ffmpeg failed: {proc.stderr.strip()[-400:]}")
 

@@ -4,14 +4,21 @@ and a small run end to end."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from evals.critic_checks import verify
 from evals.critic_defects import make_bad, plan_defect
-from evals.critic_pairs import KINDS, NotApplicable, Reel, Scenario, good_reel, prepare_inputs, prepare_source
+from evals.critic_pairs import (
+    KINDS,
+    NotApplicable,
+    Reel,
+    Scenario,
+    good_reel,
+    prepare_inputs,
+    prepare_source,
+)
 
 FAST = Scenario(index=0, bpm=128.0, music_seed=7, drop_at=None, clips=("drift", "pans", "tiles"), style="phonk edit",
                 rhythm="cuts on every beat", transition="crossfades", no_effects=True, aspect="9:16", duration=6,
