@@ -16,15 +16,16 @@ DEMO_PROMPT = "15 s phonk edit, cuts on every beat, flash and shake on the drops
 DEMO_BPM = 128.0
 
 # (name, lavfi graph). Each looks different and moves differently; "two_shots" holds a hard cut
-# so shot detection has something to find.
+# so shot detection has something to find. The random sources (life, cellauto) are seeded, so the
+# clips are the same file on every machine and every run (evaluations compare across runs).
 _CLIPS: tuple[tuple[str, str, float], ...] = (
     ("city_grid", "testsrc2=size=1280x720:rate=30,hue=h=40", 9.0),
     ("fractal", "mandelbrot=size=1280x720:rate=30:start_scale=3:end_scale=0.2,format=yuv420p", 9.0),
-    ("cells", "life=size=320x180:rate=30:mold=10:ratio=0.5:death_color=#102040:life_color=#f0c040,"
+    ("cells", "life=size=320x180:rate=30:mold=10:ratio=0.5:seed=1:death_color=#102040:life_color=#f0c040,"
               "scale=1280:720:flags=neighbor,format=yuv420p", 9.0),
     ("gradient", "gradients=size=1280x720:rate=30:speed=0.02:c0=#ff4060:c1=#4060ff:seed=7,format=yuv420p", 9.0),
     ("two_shots", "smptehdbars=size=1280x720:rate=30,hue=H=t:s=1.2[a];"
-                  "cellauto=size=320x180:rate=30:rule=110,scale=1280:720:flags=neighbor,"
+                  "cellauto=size=320x180:rate=30:rule=110:seed=1,scale=1280:720:flags=neighbor,"
                   "negate,format=yuv420p[b];[a]trim=duration=4[a2];[b]trim=duration=5,setpts=PTS-STARTPTS[b2];"
                   "[a2][b2]concat=n=2:v=1:a=0", 9.0),
 )
