@@ -195,7 +195,11 @@ def _pacing(cuts: list[float], beats: list[float], duration: float, a: AudioMeas
         loud, quiet = np.quantile(env, 2 / 3), np.quantile(env, 1 / 3)
         dense_loud = float((env[at] >= loud).sum()) / max(1, int((env >= loud).sum()))
         dense_quiet = float((env[at] <= quiet).sum()) / max(1, int((env <= quiet).sum()))
-        evidence["energy_alignment"] = round(dense_loud / dense_quiet, 3) if dense_quiet else None
+        alignment = dense_loud / dense_quiet if dense_quiet else None
+        evidence["energy_alignment"] = round(alignment, 3) if alignment is not None else None
+        if alignment is not None and alignment < 0.8 and exp.style in FAST_STYLES:
+            value *= 0.9 + 0.1 * alignment / 0.8
+            problems.append(f"cuts are sparser where the music is loud ({alignment:.2f}x)")
     return Score("pacing", clamp01(value), evidence, problems)
 
 

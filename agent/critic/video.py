@@ -13,7 +13,8 @@ from agent.media.shots import FrameFeatures, decode_features, shots_from_feature
 
 BLACK_LUMA, BLACK_STD = 0.07, 0.03  # mean / std of luma (0..1) of a black frame
 FLAT_STD = 0.02  # a frame this flat shows nothing (a blank or broken frame)
-FROZEN_DIFF = 1.5  # mean |diff| of the luma thumbnail (grey levels) between frames of a frozen picture
+FROZEN_DIFF = 0.03  # mean |diff| of the luma thumbnail (grey levels) between frames of a frozen picture:
+# a held frame re-encoded measured 0.000-0.016, the slowest moving demo clip (a gradient) 0.04 and up
 FROZEN_MIN_S = 0.5
 REPEAT_DIFF = 0.7  # grey levels: runs of frames matching this closely are the same footage (re-encoded
 # repeats measured 0.05-0.6, different moments of a near-static test pattern 0.9 and up)
