@@ -190,15 +190,20 @@ class Source:
         return self.compiled.timeline
 
 
-def render_reel(timeline: Timeline, path: Path, *, recorded: Timeline | None = None, details: dict | None = None
-                ) -> Reel:
-    """Render a preview of `timeline` to `path`; its timeline.json goes beside it."""
+def render_reel(timeline: Timeline, path: Path, *, recorded: Timeline | None = None, details: dict | None = None,
+                encode: tuple[str, int] | None = None) -> Reel:
+    """Render a preview of `timeline` to `path` (x264 ultrafast, crf 28, as `edit --preview`
+    does; `encode` = (preset, crf) for another encoding at the same size); its timeline.json
+    goes beside it."""
     from agent.atomic import write_json
-    from agent.render.render import render
+    from agent.render.render import preview_timeline, render
 
     path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    render(timeline, path, preview=True, preview_height=PREVIEW_HEIGHT)
+    if encode is None:
+        render(timeline, path, preview=True, preview_height=PREVIEW_HEIGHT)
+    else:
+        render(preview_timeline(timeline, PREVIEW_HEIGHT), path, preset=encode[0], crf=encode[1])
     seconds = time.monotonic() - started
     write_json(path.with_suffix(".timeline.json"), json.loads(timeline.model_dump_json()))
     return Reel(path=path, timeline=recorded if recorded is not None else timeline, rendered=timeline,
