@@ -18,7 +18,7 @@ import numpy as np
 from agent.brain.request import RequestConstraints, parse_request
 from agent.critic.audio import AudioMeasures, measure_audio
 from agent.critic.scorecard import Score, Scorecard, clamp01
-from agent.critic.video import VideoMeasures, measure_video
+from agent.critic.video import GARBLED_JAG, VideoMeasures, measure_video
 from agent.media.probe import probe
 from agent.timeline.model import Timeline
 from agent.timeline.plan import ASPECT_RATIOS, RHYTHM_BEATS
@@ -203,6 +203,23 @@ def _pacing(cuts: list[float], beats: list[float], duration: float, a: AudioMeas
     return Score("pacing", clamp01(value), evidence, problems)
 
 
+def _extra_uses(pairs: list[tuple[int, int]]) -> int:
+    """How many shots repeat footage shown earlier: each group of shots showing the same footage
+    counts its size less one."""
+    group: dict[int, int] = {}
+
+    def root(i: int) -> int:
+        while group.get(i, i) != i:
+            i = group[i]
+        return i
+
+    for a, b in pairs:
+        group.setdefault(a, a)
+        group.setdefault(b, b)
+        group[root(b)] = root(a)
+    return len(group) - len({root(i) for i in group})
+
+
 def _visual(v: VideoMeasures, duration: float, exp: Expected) -> Score:
     problems: list[str] = []
     black_s = v.black.seconds
@@ -212,9 +229,10 @@ def _visual(v: VideoMeasures, duration: float, exp: Expected) -> Score:
         problems.append(f"{black_s:.2f} s of black in {len(v.black.spans)} stretch(es)")
     if frozen_s:
         problems.append(f"{frozen_s:.2f} s of frozen picture")
-    penalty += min(0.5, 0.15 * len(v.repeated))
-    if v.repeated:
-        problems.append(f"{len(v.repeated)} pair(s) of shots show the same footage")
+    repeats = _extra_uses(v.repeated)
+    penalty += min(0.6, 0.2 * repeats)
+    if repeats:
+        problems.append(f"footage shown again {repeats} time(s) ({len(v.repeated)} matching pair(s) of shots)")
     if v.bars and exp.aspect:  # bars are a mistake when a format was asked for
         penalty += 0.3
         problems.append(f"{v.bars} bars")
@@ -228,6 +246,14 @@ def _visual(v: VideoMeasures, duration: float, exp: Expected) -> Score:
         "sharpness": round(v.sharpness, 4), "colourfulness": round(v.colourfulness, 4)}, problems)
 
 
+def _longest_run(mask: np.ndarray) -> int:
+    best = run = 0
+    for flag in mask:
+        run = run + 1 if flag else 0
+        best = max(best, run)
+    return best
+
+
 def _effects(v: VideoMeasures, timeline: Timeline | None, exp: Expected) -> Score:
     problems: list[str] = []
     spans: list[tuple[int, int, str]] = []
@@ -238,14 +264,15 @@ def _effects(v: VideoMeasures, timeline: Timeline | None, exp: Expected) -> Scor
                  if kind == "dissolve"]
     broken = []
     for start, end, name in spans:
-        if name in _THROUGH_COLOUR:
-            continue
-        flat = int(v.flat[max(0, start):max(0, end)].sum())
-        if flat:
-            broken.append({"frames": [start, end], "name": name, "blank_frames": flat})
-    value = 1.0 - min(0.8, 0.4 * len(broken))
+        lo, hi = max(0, start), max(0, end)
+        flat = 0 if name in _THROUGH_COLOUR else int(v.flat[lo:hi].sum())
+        # glitch transitions ("custom" xfade expressions) are garbled on purpose
+        garbled = 0 if name == "custom" else _longest_run(v.jag[lo:hi] >= GARBLED_JAG)
+        if flat or garbled >= 3:  # garbage runs on; a glitch transition's jumps come a frame or two at a time
+            broken.append({"frames": [start, end], "name": name, "blank_frames": flat, "garbled_frames": garbled})
+    value = 1.0 - min(0.8, 0.5 * len(broken))
     if broken:
-        problems.append(f"{len(broken)} transition(s) with blank frames inside")
+        problems.append(f"{len(broken)} transition(s) with blank or garbled frames inside")
     flashes = len(v.flashes)
     if "flash" in exp.effects and not flashes:
         value -= 0.3

@@ -19,7 +19,9 @@ FROZEN_MIN_S = 0.5
 REPEAT_DIFF = 0.7  # grey levels: runs of frames matching this closely are the same footage (re-encoded
 # repeats measured 0.05-0.6, different moments of a near-static test pattern 0.9 and up)
 REPEAT_RUN = 5  # frames
-REPEAT_MIN_CHANGE = 3.0  # grey levels between a shot's first and last frame for it to count
+REPEAT_SHARE = 0.25  # ... and closer than this share of how much the shot changes over REPEAT_RUN frames
+GARBLED_JAG = 1.7  # a frame this much unlike both neighbours (see `jaggedness`) is garbage, not motion:
+# blocky garbage measured 1.8-1.9, the most violent good slide 1.65, smooth transitions about 1
 FLASH_JUMP = 0.25  # luma rise in one frame that reads as a flash
 _Y = 18 * 32  # luma part of a thumbnail
 
@@ -53,6 +55,7 @@ class VideoMeasures:
     repeated: list[tuple[int, int]]  # pairs of shot indices showing the same footage
     luma: np.ndarray  # per frame, for plots and checks
     flat: np.ndarray  # per frame: True where the frame is blank
+    jag: np.ndarray  # per frame: how unlike both neighbours it is (see `jaggedness`)
     warnings: list[str]
 
 
@@ -82,25 +85,42 @@ def _bars(features: FrameFeatures) -> str:
 
 
 def _repeated(features: FrameFeatures, starts: list[int]) -> list[tuple[int, int]]:
-    """Shots that show the same footage: some run of at least REPEAT_RUN frames of one matches a
-    run of the other frame by frame (the same source range used twice). Shots that hardly change
-    over their length (stills, slow gradients) are left out: they match anything like them."""
-    y = features.thumbs[:, :_Y].astype(np.int16)
+    """Shots that show the same footage: some run of REPEAT_RUN frames of one matches a run of
+    the other frame by frame (the same source range used twice), more closely than the shot
+    itself changes over REPEAT_RUN frames. The second condition keeps slow footage from matching
+    the moments just before or after it; a shot that does not change at all cannot be told."""
+    y = features.thumbs.astype(np.int16)  # luma and chroma: a hue that turns is a change too
     bounds = [*starts, len(features)]
     shots = [(a, b) for a, b in zip(bounds, bounds[1:])]
-    moving = [b - a >= REPEAT_RUN and float(np.abs(y[b - 1] - y[a]).mean()) >= REPEAT_MIN_CHANGE for a, b in shots]
+    own = [float(np.abs(y[a + REPEAT_RUN:b] - y[a:b - REPEAT_RUN]).mean()) if b - a > REPEAT_RUN else 0.0
+           for a, b in shots]
     pairs = []
     for i, (a, b) in enumerate(shots):
         for j in range(i + 2, len(shots)):  # neighbours may continue the same take
             c, d = shots[j]
-            if not (moving[i] and moving[j]):
+            limit = min(REPEAT_DIFF, REPEAT_SHARE * min(own[i], own[j]))
+            if b - a < REPEAT_RUN or d - c < REPEAT_RUN or limit <= 0:
                 continue
             diff = np.abs(y[a:b, None, :] - y[None, c:d, :]).mean(axis=2)  # (len i, len j)
             best = min(float(np.diagonal(diff, offset).mean())
                        for offset in range(-(b - a) + REPEAT_RUN, (d - c) - REPEAT_RUN + 1))
-            if best < REPEAT_DIFF:
+            if best < limit:
                 pairs.append((i, j))
     return pairs
+
+
+def jaggedness(thumbs: np.ndarray) -> np.ndarray:
+    """Per frame: (|f - prev| + |next - f|) / (|next - prev| + 2), on the thumbnails. Motion and
+    blends change steadily, so a frame sits between its neighbours (about 1); a garbage frame,
+    new each frame, is far from both while they are far from each other too, so a run of them
+    stands out only against the smooth change around it: above GARBLED_JAG."""
+    y = thumbs.astype(np.int16)
+    out = np.ones(len(y))
+    if len(y) >= 3:
+        step = np.abs(np.diff(y, axis=0)).mean(axis=1)
+        skip = np.abs(y[2:] - y[:-2]).mean(axis=1)
+        out[1:-1] = (step[:-1] + step[1:]) / (skip + 2.0)
+    return out
 
 
 def measure_video(path: str | Path, fps_hint: float = 0.0) -> VideoMeasures:
@@ -116,7 +136,7 @@ def measure_video(path: str | Path, fps_hint: float = 0.0) -> VideoMeasures:
     luma, std = features.luma, features.luma_std
     black = (luma < BLACK_LUMA) & (std < BLACK_STD)
     flat = std < FLAT_STD
-    y = features.thumbs[:, :_Y].astype(np.int16)
+    y = features.thumbs.astype(np.int16)  # luma and chroma: a picture whose colours turn is not frozen
     still = np.concatenate([[False], np.abs(np.diff(y, axis=0)).mean(axis=1) < FROZEN_DIFF]) & ~flat
     cut_frames = {int(np.searchsorted(pts, t - 1e-6)) for t in cuts}
     jumps = np.diff(luma)
@@ -136,4 +156,4 @@ def measure_video(path: str | Path, fps_hint: float = 0.0) -> VideoMeasures:
         flicker_share=len(flicker) / max(1, n), badly_exposed_share=float(exposure_bad.mean()) if n else 0.0,
         sharpness=float(np.median(detail[lit])) if lit.any() else 0.0, colourfulness=colourfulness,
         bars=_bars(features), flashes=flashes, repeated=_repeated(features, shot_start_frames),
-        luma=luma, flat=flat, warnings=list(features.warnings))
+        luma=luma, flat=flat, jag=jaggedness(features.thumbs), warnings=list(features.warnings))
