@@ -16,10 +16,10 @@ FLAT_STD = 0.02  # a frame this flat shows nothing (a blank or broken frame)
 FROZEN_DIFF = 0.03  # mean |diff| of the luma thumbnail (grey levels) between frames of a frozen picture:
 # a held frame re-encoded measured 0.000-0.016, the slowest moving demo clip (a gradient) 0.04 and up
 FROZEN_MIN_S = 0.5
-REPEAT_DIFF = 0.7  # grey levels: runs of frames matching this closely are the same footage (re-encoded
+REPEAT_DIFF = 1.5  # grey levels: runs of frames matching this closely are the same footage (re-encoded
 # repeats measured 0.05-0.6, different moments of a near-static test pattern 0.9 and up)
 REPEAT_RUN = 5  # frames
-REPEAT_SHARE = 0.25  # ... and closer than this share of how much the shot changes over REPEAT_RUN frames
+REPEAT_SHARE = 0.4  # ... and closer than this share of how much the shot changes over REPEAT_RUN frames
 GARBLED_JAG = 1.7  # a frame this much unlike both neighbours (see `jaggedness`) is garbage, not motion:
 # blocky garbage measured 1.8-1.9, the most violent good slide 1.65, smooth transitions about 1
 FLASH_JUMP = 0.25  # luma rise in one frame that reads as a flash
@@ -84,6 +84,12 @@ def _bars(features: FrameFeatures) -> str:
     return ""
 
 
+def _best_run(values: np.ndarray) -> float:
+    """The lowest mean over REPEAT_RUN consecutive values."""
+    sums = np.convolve(values, np.ones(REPEAT_RUN), mode="valid")
+    return float(sums.min()) / REPEAT_RUN
+
+
 def _repeated(features: FrameFeatures, starts: list[int]) -> list[tuple[int, int]]:
     """Shots that show the same footage: some run of REPEAT_RUN frames of one matches a run of
     the other frame by frame (the same source range used twice), more closely than the shot
@@ -102,7 +108,7 @@ def _repeated(features: FrameFeatures, starts: list[int]) -> list[tuple[int, int
             if b - a < REPEAT_RUN or d - c < REPEAT_RUN or limit <= 0:
                 continue
             diff = np.abs(y[a:b, None, :] - y[None, c:d, :]).mean(axis=2)  # (len i, len j)
-            best = min(float(np.diagonal(diff, offset).mean())
+            best = min(_best_run(np.diagonal(diff, offset))
                        for offset in range(-(b - a) + REPEAT_RUN, (d - c) - REPEAT_RUN + 1))
             if best < limit:
                 pairs.append((i, j))
