@@ -21,6 +21,7 @@ from agent.timeline.plan import ASPECT_RATIOS
 from evals.critic_defects import OFFBEAT_MS, _blocked_frames, overlapping_items
 from evals.critic_pairs import Reel, Source
 
+RECOVERY = 3  # frames after a changed stretch in which x264 still differs (up to ~4.3 on noise)
 BLACK_MEAN = 35.0  # 8-bit luma (video range: black is 16) at or under which a flat frame is black
 FLAT_STD = 4.0  # spatial luma deviation under which a frame is one flat colour
 SAME = 3.0  # mean absolute luma difference under which two frames show the same picture
@@ -30,7 +31,7 @@ STILL = 1.0  # mean absolute difference between consecutive frames under which t
 # 55-80 a frame. So a span also counts as standing when it changes under a tenth of the good
 # reel's span, and never over STILL_MAX.
 STILL_SHARE = 0.1
-STILL_MAX = 2.5
+STILL_MAX = 4.0  # measured: up to 2.54 on the first frame after the cut, then decaying to 0
 CLIP_LEVEL = 0.97  # |sample| at or over this counts as clipped (full scale = 1.0)
 
 
@@ -115,9 +116,9 @@ def coarse(frames: np.ndarray, k: int = 4) -> np.ndarray:
 
 def cuts_seen(frames: np.ndarray, timeline: Timeline) -> float:
     """Share of the hard cuts (no transition on them) that show in the file as a jump in the
-    picture: a difference of the coarse frames >= 6 and >= 2.5 x the median difference of the 10
-    frames around."""
-    d = frame_diffs(coarse(frames))
+    picture: a difference of 8 x 8-block means >= 6 and >= 2.5 x the median difference of the 10
+    frames around (blocks that large average a cellular automaton's churn out)."""
+    d = frame_diffs(coarse(frames, 8))
     softened = {tr.cut_frame for tr in timeline.transitions}
     hard = [c for c in timeline.cut_frames() if c not in softened]
     if not hard:
@@ -186,7 +187,7 @@ def _black(check: Check, source: Source, good: Reel, bad: Reel) -> None:
     check.measured.update(
         black_frames=b - a, bad_mean_luma=_r(x[a:b].mean(), 1), bad_max_std=_r(x[a:b].std(axis=(1, 2)).max(), 2),
         good_black_frames=int(sum(is_black(f) for f in g)), good_span_mean_luma=_r(g[a:b].mean(), 1),
-        elsewhere_max_diff=_r(_max_diff_outside(g, x, (a - 1, b + 1)), 2))
+        elsewhere_max_diff=_r(_max_diff_outside(g, x, (a - 1, b + RECOVERY)), 2))
     check.need(all(is_black(f) for f in x[a:b]), "the bad reel's span is not all black")
     check.need(b - a >= 6, "fewer than six black frames")
     check.need(check.measured["good_black_frames"] == 0, "the good reel has black frames")
@@ -214,7 +215,7 @@ def _frozen(check: Check, source: Source, good: Reel, bad: Reel) -> None:
     # The item's own frames and the transitions into and out of it show the still.
     around = [t for t in good.rendered.transitions if t.index in (n, n + 1)]
     skip = (min([item.record_start, *(t.start_frame for t in around)]) - 1,
-            max([item.record_end, *(t.end_frame for t in around)]) + 1)
+            max([item.record_end, *(t.end_frame for t in around)]) + RECOVERY)
     g, x = gray_frames(good.path), gray_frames(bad.path)
     dg, dx = frame_diffs(g)[first + 1:last], frame_diffs(x)[first + 1:last]
     check.measured.update(frozen_seconds=_r((last - first) / fps), bad_max_motion=_r(dx.max(), 3),
@@ -243,20 +244,23 @@ def _broken_transition(check: Check, source: Source, good: Reel, bad: Reel) -> N
     s, e = bad.details["broken_frames"]
     tr = next(t for t in good.rendered.transitions if t.cut_frame == bad.details["cut_frame"])
     g, x = gray_frames(good.path), gray_frames(bad.path)
+    changed = np.abs(coarse(g[s:e]) - coarse(x[s:e])).mean(axis=(1, 2))
     check.measured.update(
         mode=bad.details["mode"], broken_frames=e - s, inside_transition=tr.start_frame <= s and e <= tr.end_frame,
         bad_max_std=_r(x[s:e].std(axis=(1, 2)).max(), 2), good_min_std=_r(g[s:e].std(axis=(1, 2)).min(), 2),
-        bad_blockiness=_r(min(blockiness(f) for f in x[s:e]), 2),
+        min_change=_r(changed.min(), 2), bad_blockiness=_r(min(blockiness(f) for f in x[s:e]), 2),
         good_blockiness=_r(max(blockiness(f) for f in g[s:e]), 2),
-        elsewhere_max_diff=_r(_max_diff_outside(g, x, (s - 1, e + 1)), 2))
+        elsewhere_max_diff=_r(_max_diff_outside(g, x, (s - 1, e + RECOVERY)), 2))
     check.need(check.measured["inside_transition"], "the broken frames are not inside the transition")
     check.need(e - s >= 3, "fewer than three broken frames")
-    check.need(check.measured["good_min_std"] > FLAT_STD, "the good transition has flat frames")
     if bad.details["mode"] == "blocks":
         check.need(check.measured["bad_blockiness"] >= max(10.0, 3 * check.measured["good_blockiness"]),
                    "the garbage frames are not blocky")
     else:
+        # Some footage is flat in luma (the demo gradient runs between two colours of one
+        # brightness), so the good frames are not asked to be textured, only to differ.
         check.need(check.measured["bad_max_std"] <= FLAT_STD, "the broken frames are not one flat colour")
+        check.need(check.measured["min_change"] >= 10.0, "the broken frames look like the good ones")
     check.need(check.measured["elsewhere_max_diff"] <= SAME, "the bad reel differs from the good one elsewhere")
 
 
