@@ -67,7 +67,11 @@ def integrated_lufs(x: np.ndarray) -> float | None:
 
 
 def measure_audio(path: str | Path) -> AudioMeasures:
-    x = decode(path)
+    return measure_samples(decode(path))
+
+
+def measure_samples(x: np.ndarray | None) -> AudioMeasures:
+    """The measures of decoded (N, 2) samples at RATE (None: no audio stream)."""
     if x is None or not len(x):
         return AudioMeasures(False, 0.0, None, 0.0, 0.0, False, False, np.zeros(0))
     mono = np.abs(x).max(axis=1)

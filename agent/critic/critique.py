@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from agent.brain.request import RequestConstraints, parse_request
-from agent.critic.audio import AudioMeasures, measure_audio
+from agent.critic.audio import AudioMeasures, decode, measure_samples
 from agent.critic.scorecard import Score, Scorecard, clamp01
 from agent.critic.video import GARBLED_JAG, VideoMeasures, measure_video
 from agent.media.probe import probe
@@ -59,17 +59,16 @@ def _expected(request: RequestConstraints | None, timeline: Timeline | None) -> 
                     no_effects=bool(request and request.no_effects))
 
 
-def _beats(timeline: Timeline | None, video: Path, music, duration: float) -> tuple[list[float], str]:
+def _beats(timeline: Timeline | None, samples: np.ndarray | None, music, duration: float) -> tuple[list[float], str]:
     """The music's beats on the reel's clock: from the timeline; else the song's analysis placed
     where the reel's soundtrack matches it; else tracked on the reel's own soundtrack."""
     if timeline is not None and timeline.beats:
         return list(timeline.beats), "the timeline's music beats on the reel's clock"
     from agent.critic.align import RATE as ALIGN_RATE
     from agent.critic.align import MIN_CONFIDENCE, music_offset
-    from agent.critic.audio import RATE, decode
+    from agent.critic.audio import RATE
     from agent.media.music import track_beats
 
-    samples = decode(video)
     if samples is None:
         return [], "no audio to find beats in"
     mono = samples.mean(axis=1)
@@ -94,6 +93,11 @@ def _cut_times(v: VideoMeasures) -> list[float]:
 
 
 # ---------------------------------------------------------------- the scores
+
+def _aspect_ok(info, aspect: str) -> bool:
+    w, h = ASPECT_RATIOS[aspect]
+    return abs(info.video.display_width / info.video.display_height / (w / h) - 1.0) < 0.02
+
 
 def _validity(v: VideoMeasures, a: AudioMeasures, info, exp: Expected) -> Score:
     checks: dict[str, float] = {}
@@ -124,9 +128,7 @@ def _validity(v: VideoMeasures, a: AudioMeasures, info, exp: Expected) -> Score:
         if not checks["fps"]:
             problems.append(f"{vs.fps:g} fps, {exp.fps:g} asked")
     if exp.aspect:
-        w, h = ASPECT_RATIOS[exp.aspect]
-        actual = vs.display_width / vs.display_height
-        checks["aspect"] = 1.0 if abs(actual / (w / h) - 1.0) < 0.02 else 0.0
+        checks["aspect"] = 1.0 if _aspect_ok(info, exp.aspect) else 0.0
         if not checks["aspect"]:
             problems.append(f"{vs.display_width}x{vs.display_height}, {exp.aspect} asked")
     return Score("validity", min(checks.values()), {"checks": checks, "width": vs.display_width,
@@ -316,8 +318,7 @@ def _prompt(v: VideoMeasures, info, cuts: list[float], exp: Expected, request: R
     if exp.duration:
         checks["duration"] = clamp01(1.0 - abs(duration - exp.duration) / (0.2 * exp.duration))
     if exp.aspect:
-        w, h = ASPECT_RATIOS[exp.aspect]
-        checks["aspect"] = 1.0 if abs(info.video.display_width / info.video.display_height / (w / h) - 1) < 0.02 else 0.0
+        checks["aspect"] = 1.0 if _aspect_ok(info, exp.aspect) else 0.0
     rate = len(cuts) / duration if duration else 0.0
     if exp.style in FAST_STYLES:
         checks["fast_style_cut_rate"] = clamp01(rate / 0.8)
@@ -347,10 +348,11 @@ def critique(video: str | Path, *, timeline: Timeline | None = None, analysis=No
     constraints = parse_request(request) if request else None
     exp = _expected(constraints, timeline)
     v = measure_video(video, fps_hint=info.video.fps)
-    a = measure_audio(video)
+    samples = decode(video)  # once: for the audio scores and, without a timeline, for the beats
+    a = measure_samples(samples)
     duration = info.video.duration or info.duration
     music = getattr(analysis, "music", analysis)  # an Analysis, or a MusicAnalysis alone
-    beats, source = _beats(timeline, video, music, duration)
+    beats, source = _beats(timeline, samples, music, duration)
     cuts = _cut_times(v)
     scores = [_validity(v, a, info, exp), _pacing(cuts, beats, duration, a, exp), _visual(v, duration, exp),
               _effects(v, timeline, exp), _audio(a)]

@@ -43,7 +43,6 @@ class VideoMeasures:
     decoded_s: float
     cuts: list[float]  # hard cuts, seconds
     gradual: list[tuple[float, float, str]]  # (start, end, kind) of dissolves and fades
-    shot_starts: list[float]
     black: Runs
     frozen: Runs
     flicker_share: float
@@ -53,7 +52,6 @@ class VideoMeasures:
     bars: str  # "" or "letterbox" / "pillarbox": black bands through the whole reel
     flashes: list[float]
     repeated: list[tuple[int, int]]  # pairs of shot indices showing the same footage
-    luma: np.ndarray  # per frame, for plots and checks
     flat: np.ndarray  # per frame: True where the frame is blank
     jag: np.ndarray  # per frame: how unlike both neighbours it is (see `jaggedness`)
     warnings: list[str]
@@ -135,7 +133,7 @@ def measure_video(path: str | Path, fps_hint: float = 0.0) -> VideoMeasures:
     n = len(features)
     step = float(np.median(np.diff(pts))) if n > 1 else 1.0 / (fps_hint or 30.0)
     fps = fps_hint or 1.0 / step
-    shots, transitions = shots_from_features(features, fps)
+    _, transitions = shots_from_features(features, fps)
     cuts = [t.start for t in transitions if t.kind == "hard"]
     gradual = [(t.start, t.end, t.kind) for t in transitions if t.kind != "hard"]
 
@@ -157,9 +155,8 @@ def measure_video(path: str | Path, fps_hint: float = 0.0) -> VideoMeasures:
     shot_start_frames = sorted({0, *cut_frames, *(int(np.searchsorted(pts, a - 1e-6)) for a, _, _ in gradual)})
     return VideoMeasures(
         fps=fps, frames=n, decoded_s=float(pts[-1] + step) if n else 0.0, cuts=cuts, gradual=gradual,
-        shot_starts=[s.start for s in shots],
         black=_runs(black, pts, step, 2), frozen=_runs(still, pts, step, int(round(FROZEN_MIN_S * fps))),
         flicker_share=len(flicker) / max(1, n), badly_exposed_share=float(exposure_bad.mean()) if n else 0.0,
         sharpness=float(np.median(detail[lit])) if lit.any() else 0.0, colourfulness=colourfulness,
         bars=_bars(features), flashes=flashes, repeated=_repeated(features, shot_start_frames),
-        luma=luma, flat=flat, jag=jaggedness(features.thumbs), warnings=list(features.warnings))
+        flat=flat, jag=jaggedness(features.thumbs), warnings=list(features.warnings))

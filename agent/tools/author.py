@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -389,7 +390,7 @@ def grow(library: dict[str, Tool], n: int, into: Path, *, author: Author | None 
                 try:
                     write_preview(tool)
                 except ToolError as exc:
-                    _remove(tool.folder)
+                    shutil.rmtree(tool.folder, ignore_errors=True)
                     checked = replace(checked, spec=checked.spec.model_copy(
                         update={"validation": Validation(ok=False, reason=str(exc))}))
                 else:
@@ -400,9 +401,3 @@ def grow(library: dict[str, Tool], n: int, into: Path, *, author: Author | None 
             if on_result is not None:
                 on_result(checked)
     return report
-
-
-def _remove(folder: Path) -> None:
-    import shutil
-
-    shutil.rmtree(folder, ignore_errors=True)
