@@ -38,6 +38,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         kwargs["workspace"] = Path(args.workspace)
     if getattr(args, "tracker", None):
         kwargs["beat_tracker"] = args.tracker
+    if getattr(args, "clip", None):
+        kwargs["clip_checkpoint"] = Path(args.clip)
     return Settings(**kwargs)
 
 
@@ -332,6 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelwright", description="Autonomous beat-synced video editor")
     parser.add_argument("--workspace", help="cache and library folder (default ./.reelwright)")
     parser.add_argument("--tracker", choices=BEAT_TRACKERS, help="beat tracker (default madmom)")
+    parser.add_argument("--clip", metavar="FOLDER", help="a local open_clip or transformers CLIP checkpoint: the "
+                        "critic adds a text-video similarity (default: $REELWRIGHT_CLIP_CHECKPOINT, else none)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("edit", help="edit clips to music from a prompt")

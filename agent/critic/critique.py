@@ -309,7 +309,8 @@ def _audio(a: AudioMeasures) -> Score:
         "abrupt_start": a.abrupt_start, "abrupt_end": a.abrupt_end}, problems)
 
 
-def _prompt(v: VideoMeasures, info, cuts: list[float], exp: Expected, request: RequestConstraints | None) -> Score | None:
+def _prompt(v: VideoMeasures, info, cuts: list[float], exp: Expected, request: RequestConstraints | None,
+            clip: dict | None) -> Score | None:
     if request is None:
         return None
     checks: dict[str, float] = {}
@@ -326,13 +327,37 @@ def _prompt(v: VideoMeasures, info, cuts: list[float], exp: Expected, request: R
         checks["calm_style_cut_rate"] = clamp01(1.0 - max(0.0, rate - 0.6) / 0.6)
     if "flash" in exp.effects:
         checks["flashes"] = 1.0 if v.flashes else 0.0
+    clip = clip or {}
+    if clip.get("score") is not None:
+        checks["clip_similarity"] = clip["score"]
     for name, value in checks.items():
         if value < 1:
             problems.append(f"{name.replace('_', ' ')}: {value:.2f}")
+    if clip.get("error"):
+        problems.append(f"CLIP similarity not measured: {clip['error']}")
     if not checks:
         return None
-    return Score("prompt", float(np.mean(list(checks.values()))), {"checks": checks, "style": exp.style,
-                                                                    "clip_similarity": None}, problems)
+    return Score("prompt", float(np.mean(list(checks.values()))),
+                 {"checks": checks, "style": exp.style, "clip_similarity": clip.get("cosine"), "clip": clip or None},
+                 problems)
+
+
+def _clip(video: Path, request: str | None, duration: float, settings) -> dict | None:
+    """The CLIP similarity of the reel to the request, when a checkpoint is configured. A
+    checkpoint that does not load is reported in the prompt score, not raised: the reel is
+    already rendered and the rest of the card still holds."""
+    from agent.config import Settings
+    from agent.critic.clip import ClipError, clip_similarity
+
+    checkpoint = (settings or Settings()).clip_checkpoint
+    if checkpoint is None or not request:
+        return None
+    try:
+        sim = clip_similarity(video, request, duration, checkpoint)
+    except ClipError as exc:
+        return {"checkpoint": str(checkpoint), "error": str(exc)}
+    return {"checkpoint": sim.checkpoint, "cosine": sim.cosine, "score": round(sim.score, 4), "frames": sim.frames,
+            "seconds": sim.seconds}
 
 
 def critique(video: str | Path, *, timeline: Timeline | None = None, analysis=None, request: str | None = None,
@@ -358,7 +383,8 @@ def critique(video: str | Path, *, timeline: Timeline | None = None, analysis=No
               _effects(v, timeline, exp), _audio(a)]
     frame = 1.0 / v.fps
     spans = [((t.start_frame - 1) * frame, (t.end_frame + 1) * frame) for t in timeline.transitions] if timeline else []
-    for optional in (_beat_sync(cuts, beats, v.fps, source, spans), _prompt(v, info, cuts, exp, constraints)):
+    clip = _clip(video, request, duration, settings) if constraints else None
+    for optional in (_beat_sync(cuts, beats, v.fps, source, spans), _prompt(v, info, cuts, exp, constraints, clip)):
         if optional is not None:
             scores.append(optional)
     return Scorecard.weighted(scores, exp.style)
