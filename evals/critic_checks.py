@@ -63,18 +63,24 @@ def probe(path: Path) -> dict:
 
 
 @lru_cache(maxsize=6)
-def _gray(path: str, mtime: float) -> np.ndarray:
+def _planes(path: str, mtime: float, pix_fmt: str) -> np.ndarray:
     info = probe(Path(path))
     w, h = info["width"] // 8 * 2, info["height"] // 8 * 2
     raw = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", path, "-vf", f"scale={w}:{h}:flags=area",
-                          "-pix_fmt", "gray", "-f", "rawvideo", "pipe:1"], capture_output=True, check=True,
+                          "-pix_fmt", pix_fmt, "-f", "rawvideo", "pipe:1"], capture_output=True, check=True,
                          timeout=300).stdout
-    return np.frombuffer(raw, np.uint8).reshape(-1, h, w)
+    frames = np.frombuffer(raw, np.uint8)
+    return frames.reshape(-1, h, w) if pix_fmt == "gray" else frames.reshape(-1, 3, h, w)
 
 
 def gray_frames(path: Path) -> np.ndarray:
     """Every frame's luma at a quarter of the width and height (area-averaged)."""
-    return _gray(str(path), Path(path).stat().st_mtime)
+    return _planes(str(path), Path(path).stat().st_mtime, "gray")
+
+
+def yuv_frames(path: Path) -> np.ndarray:
+    """Every frame's Y, U and V planes (n, 3, h, w) at a quarter of the width and height."""
+    return _planes(str(path), Path(path).stat().st_mtime, "yuv444p")
 
 
 def audio_samples(path: Path) -> np.ndarray:
@@ -244,7 +250,11 @@ def _broken_transition(check: Check, source: Source, good: Reel, bad: Reel) -> N
     s, e = bad.details["broken_frames"]
     tr = next(t for t in good.rendered.transitions if t.cut_frame == bad.details["cut_frame"])
     g, x = gray_frames(good.path), gray_frames(bad.path)
-    changed = np.abs(coarse(g[s:e]) - coarse(x[s:e])).mean(axis=(1, 2))
+    # the change in colour as well as in luma: a magenta frame over footage of its brightness
+    gc, xc = (yuv_frames(p)[s:e] for p in (good.path, bad.path))
+    n, _, h, w = gc.shape
+    changed = np.abs(coarse(gc.reshape(n * 3, h, w)) - coarse(xc.reshape(n * 3, h, w))).reshape(n, 3, -1)
+    changed = changed.mean(axis=2).max(axis=1)  # per frame, the plane that changed most
     check.measured.update(
         mode=bad.details["mode"], broken_frames=e - s, inside_transition=tr.start_frame <= s and e <= tr.end_frame,
         bad_max_std=_r(x[s:e].std(axis=(1, 2)).max(), 2), good_min_std=_r(g[s:e].std(axis=(1, 2)).min(), 2),

@@ -140,3 +140,44 @@ def test_cli_critique_json_and_png(good, tmp_path):
     sync = card["scores"]["beat_sync"]["evidence"]
     assert sync["beats_from"].startswith("the song's beats") and sync["within_one_frame"] == 1.0
     assert all(set(score) == {"value", "evidence", "problems"} for score in card["scores"].values())
+
+
+def _yuv_clip(path: Path, frames: list[tuple[np.ndarray, np.ndarray, np.ndarray]], size=(320, 180)) -> Path:
+    """Encode planar Y, U, V frames (U and V at half size) as a near-lossless H.264 clip."""
+    raw = b"".join(np.concatenate([y.ravel(), u.ravel(), v.ravel()]).astype(np.uint8).tobytes() for y, u, v in frames)
+    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s",
+                    f"{size[0]}x{size[1]}", "-r", "30", "-i", "pipe:0", "-c:v", "libx264", "-preset", "ultrafast",
+                    "-qp", "4", "-pix_fmt", "yuv420p", str(path)], input=raw, check=True, capture_output=True)
+    return path
+
+
+def test_garbage_flashes_and_hue_gradients_inside_transitions(tmp_path):
+    """Four frames of blocky garbage (as short as a broken 6-frame wipe's middle) are found with
+    their edges; a one-frame white flash is neither garbage nor a blank frame; a picture flat in
+    luma whose colour runs across it is not blank, one flat in every plane is."""
+    from agent.critic.video import GARBLED_STRETCH, garbled_stretch, measure_video
+
+    rng = np.random.default_rng(3)
+    w, h = 320, 180
+    xx, yy = np.meshgrid(np.arange(w), np.arange(h))
+    grey = np.full((h // 2, w // 2), 128)
+
+    def moving(n):  # a soft pattern drifting a few pixels a frame
+        return (100 + 60 * np.sin((xx + 4 * n) / 23.0) * np.cos(yy / 17.0), grey, grey)
+
+    def garbage():
+        cells = rng.integers(16, 235, size=(3, h // 8 + 1, w // 8 + 1))
+        y = np.kron(cells[0], np.ones((8, 8)))[:h, :w]
+        return y, np.kron(cells[1], np.ones((4, 4)))[:h // 2, :w // 2], np.kron(cells[2], np.ones((4, 4)))[:h // 2, :w // 2]
+
+    hue = np.tile(np.linspace(40, 215, w // 2), (h // 2, 1))
+    frames = [moving(n) for n in range(90)]
+    frames[40:44] = [garbage() for _ in range(4)]
+    frames[60] = (np.full((h, w), 235), grey, grey)  # a flash
+    frames[70:76] = [(np.full((h, w), 120), hue, hue[:, ::-1]) for _ in range(6)]  # flat in luma only
+    frames[80:83] = [(np.full((h, w), 120), grey, grey) for _ in range(3)]  # flat in every plane
+    v = measure_video(_yuv_clip(tmp_path / "clip.mp4", frames))
+    assert garbled_stretch(v.jag[36:48]) >= GARBLED_STRETCH
+    assert garbled_stretch(v.jag[56:66]) < GARBLED_STRETCH and garbled_stretch(v.jag[10:30]) == 0
+    assert not v.flat[60] and any(abs(t - 2.0) < 0.02 for t in v.flashes)
+    assert not v.flat[70:76].any() and v.flat[80:83].all()

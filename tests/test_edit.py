@@ -57,6 +57,8 @@ def test_edit_writes_every_output_and_cuts_in_the_video_match_the_timeline(demo_
     extra = np.min(np.abs(detected[:, None] - cut_times[None, :]), axis=1)
     assert np.mean(extra <= 1 / 30 + 1e-3) >= 0.9
     assert outcome.rendered.frames == 450
+    # the glitch tools jump between unlike frames on purpose: the critic must not call them broken
+    assert outcome.report["critic"]["scores"]["effects"]["evidence"]["broken"] == []
 
 
 def test_music_on_true_beats_every_beat_not_every_other(demo_media, session_settings, tmp_path):
@@ -218,3 +220,13 @@ def test_the_demo_edit_uses_twenty_library_tools_that_reach_the_video(demo_media
 
     counted = load_workspace_library(session_settings.workspace)[0]
     assert all(counted[i].spec.stats.uses >= 1 for i in used)  # usage recorded in the workspace
+
+
+@pytest.mark.slow
+def test_the_full_size_demo_scores_its_glitch_transitions_as_intended(demo_media, session_settings, tmp_path):
+    """At 1080x1920 the glitch tools' frames jump like garbage does (at preview size less so): the
+    critic must still see them as the tools they are."""
+    outcome = run_edit(demo_media.music, demo_media.clips, demo_media.prompt, tmp_path / "reel.mp4",
+                       settings=session_settings)
+    effects = outcome.report["critic"]["scores"]["effects"]
+    assert effects["evidence"]["transitions_checked"] >= 10 and effects["evidence"]["broken"] == [], effects

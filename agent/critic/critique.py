@@ -18,7 +18,7 @@ import numpy as np
 from agent.brain.request import RequestConstraints, parse_request
 from agent.critic.audio import AudioMeasures, decode, measure_samples
 from agent.critic.scorecard import Score, Scorecard, clamp01
-from agent.critic.video import GARBLED_JAG, VideoMeasures, measure_video
+from agent.critic.video import GARBLED_STRETCH, VideoMeasures, garbled_stretch, measure_video
 from agent.media.probe import probe
 from agent.timeline.model import Timeline
 from agent.timeline.plan import ASPECT_RATIOS, RHYTHM_BEATS
@@ -248,29 +248,27 @@ def _visual(v: VideoMeasures, duration: float, exp: Expected) -> Score:
         "sharpness": round(v.sharpness, 4), "colourfulness": round(v.colourfulness, 4)}, problems)
 
 
-def _longest_run(mask: np.ndarray) -> int:
-    best = run = 0
-    for flag in mask:
-        run = run + 1 if flag else 0
-        best = max(best, run)
-    return best
+def _garbled_on_purpose(t) -> bool:
+    """Glitch transitions (a "custom" xfade expression, a library tool tagged glitch) jump
+    between unlike frames by design."""
+    return t.name == "custom" or "glitch" in t.tags
 
 
 def _effects(v: VideoMeasures, timeline: Timeline | None, exp: Expected) -> Score:
     problems: list[str] = []
     spans: list[tuple[int, int, str]] = []
     if timeline is not None:
-        spans = [(t.start_frame, t.end_frame, t.name) for t in timeline.transitions]
+        spans = [(t.start_frame, t.end_frame, t.tool or t.name, _garbled_on_purpose(t))
+                 for t in timeline.transitions]
     else:
-        spans = [(int(a * v.fps), int(math.ceil(b * v.fps)), "detected") for a, b, kind in v.gradual
+        spans = [(int(a * v.fps), int(math.ceil(b * v.fps)), "detected", False) for a, b, kind in v.gradual
                  if kind == "dissolve"]
     broken = []
-    for start, end, name in spans:
+    for start, end, name, on_purpose in spans:
         lo, hi = max(0, start), max(0, end)
         flat = 0 if name in _THROUGH_COLOUR else int(v.flat[lo:hi].sum())
-        # glitch transitions ("custom" xfade expressions) are garbled on purpose
-        garbled = 0 if name == "custom" else _longest_run(v.jag[lo:hi] >= GARBLED_JAG)
-        if flat or garbled >= 3:  # garbage runs on; a glitch transition's jumps come a frame or two at a time
+        garbled = 0 if on_purpose else garbled_stretch(v.jag[lo:hi])
+        if flat or garbled >= GARBLED_STRETCH:
             broken.append({"frames": [start, end], "name": name, "blank_frames": flat, "garbled_frames": garbled})
     value = 1.0 - min(0.8, 0.5 * len(broken))
     if broken:

@@ -12,7 +12,7 @@ import numpy as np
 from agent.media.shots import FrameFeatures, decode_features, shots_from_features
 
 BLACK_LUMA, BLACK_STD = 0.07, 0.03  # mean / std of luma (0..1) of a black frame
-FLAT_STD = 0.02  # a frame this flat shows nothing (a blank or broken frame)
+FLAT_STD = 0.02  # a frame this flat in luma and in both chroma planes shows nothing (blank or broken)
 FROZEN_DIFF = 0.03  # mean |diff| of the luma thumbnail (grey levels) between frames of a frozen picture:
 # a held frame re-encoded measured 0.000-0.016, the slowest moving demo clip (a gradient) 0.04 and up
 FROZEN_MIN_S = 0.5
@@ -22,8 +22,13 @@ REPEAT_RUN = 5  # frames
 REPEAT_SHARE = 0.4  # ... and closer than this share of how much the shot changes over REPEAT_RUN frames
 GARBLED_JAG = 1.7  # a frame this much unlike both neighbours (see `jaggedness`) is garbage, not motion:
 # blocky garbage measured 1.8-1.9, the most violent good slide 1.65, smooth transitions about 1
+GARBLED_EDGE = 1.25  # ... and the frames around it this jagged belong to the same stretch of garbage: a
+# run of k garbage frames peaks only in its k - 2 inner frames (its first and last measured 1.29-1.5,
+# next to good frames), while a flash inside a good transition stands alone (its neighbours 0.9-1.0)
+GARBLED_STRETCH = 3  # frames: seed-2 good transitions' longest stretch was 1 (flashes), blocky garbage 4 and up
 FLASH_JUMP = 0.25  # luma rise in one frame that reads as a flash
 _Y = 18 * 32  # luma part of a thumbnail
+_UV = 9 * 16  # each chroma plane's part after it
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ class VideoMeasures:
     bars: str  # "" or "letterbox" / "pillarbox": black bands through the whole reel
     flashes: list[float]
     repeated: list[tuple[int, int]]  # pairs of shot indices showing the same footage
-    flat: np.ndarray  # per frame: True where the frame is blank
+    flat: np.ndarray  # per frame: True where the frame is blank (a one-frame white flash is not)
     jag: np.ndarray  # per frame: how unlike both neighbours it is (see `jaggedness`)
     warnings: list[str]
 
@@ -127,6 +132,20 @@ def jaggedness(thumbs: np.ndarray) -> np.ndarray:
     return out
 
 
+def garbled_stretch(jag: np.ndarray) -> int:
+    """The longest stretch of frames at or above GARBLED_EDGE that holds a frame at or above
+    GARBLED_JAG: garbage with its edges, 0 when nothing reaches GARBLED_JAG."""
+    best, start = 0, None
+    for i, value in enumerate([*jag.tolist(), 0.0]):
+        if value >= GARBLED_EDGE and start is None:
+            start = i
+        elif value < GARBLED_EDGE and start is not None:
+            if (jag[start:i] >= GARBLED_JAG).any():
+                best = max(best, i - start)
+            start = None
+    return best
+
+
 def measure_video(path: str | Path, fps_hint: float = 0.0) -> VideoMeasures:
     features = decode_features(path, fps_hint=fps_hint)
     pts = features.pts
@@ -139,18 +158,21 @@ def measure_video(path: str | Path, fps_hint: float = 0.0) -> VideoMeasures:
 
     luma, std = features.luma, features.luma_std
     black = (luma < BLACK_LUMA) & (std < BLACK_STD)
-    flat = std < FLAT_STD
+    uv = features.thumbs[:, _Y:].astype(np.float32)
+    chroma_std = np.maximum(uv[:, :_UV].std(axis=1), uv[:, _UV:].std(axis=1)) / 255.0
+    flat = (std < FLAT_STD) & (chroma_std < FLAT_STD)  # a hue gradient can be flat in luma alone
+    jumps = np.diff(luma)
+    onsets = np.flatnonzero((jumps > FLASH_JUMP) & (luma[1:] > 0.6)) + 1
+    flat[[i for i in onsets if i + 1 < n and not flat[i + 1]]] = False  # a flash, not a blank: one white frame
     y = features.thumbs.astype(np.int16)  # luma and chroma: a picture whose colours turn is not frozen
     still = np.concatenate([[False], np.abs(np.diff(y, axis=0)).mean(axis=1) < FROZEN_DIFF]) & ~flat
     cut_frames = {int(np.searchsorted(pts, t - 1e-6)) for t in cuts}
-    jumps = np.diff(luma)
     flicker = [i for i in range(1, n - 1) if abs(jumps[i - 1]) > 0.08 and abs(jumps[i]) > 0.08
                and np.sign(jumps[i - 1]) != np.sign(jumps[i]) and i not in cut_frames and i + 1 not in cut_frames]
-    flashes = [float(pts[i + 1]) for i in range(n - 1) if jumps[i] > FLASH_JUMP and luma[i + 1] > 0.6]
+    flashes = [float(pts[i]) for i in onsets]
     lit = ~black
     exposure_bad = ((luma < 0.1) | (luma > 0.92)) & lit
-    uv = features.thumbs[:, _Y:].astype(np.float32) - 128.0
-    colourfulness = float(np.median(np.sqrt((uv ** 2).mean(axis=1)))) / 128.0
+    colourfulness = float(np.median(np.sqrt(((uv - 128.0) ** 2).mean(axis=1)))) / 128.0
     detail = features.detail if features.detail is not None else np.zeros(n)
     shot_start_frames = sorted({0, *cut_frames, *(int(np.searchsorted(pts, a - 1e-6)) for a, _, _ in gradual)})
     return VideoMeasures(

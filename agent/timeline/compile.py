@@ -201,7 +201,8 @@ def _transitions(plan: EditPlan, cuts: list[tuple[int, ReelBeat, int]], bounds: 
         if request.name.startswith("glsl:"):
             tool = _library_tool(tools, request.name.removeprefix("glsl:"), "glsl-transition")
             out.append(TransitionItem(index=n + 1, cut_frame=frame, frames=frames, name="glsl",
-                                      shader=tool.source, params=tool.spec.defaults()))
+                                      shader=tool.source, params=tool.spec.defaults(), tool=tool.spec.id,
+                                      tags=list(tool.spec.tags)))
         else:
             out.append(TransitionItem(index=n + 1, cut_frame=frame, frames=frames, name=request.name,
                                       expr=request.expr))

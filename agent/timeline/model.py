@@ -78,6 +78,8 @@ class TransitionItem(_Item):
     expr: str | None = None  # xfade expression when name == "custom"
     shader: str | None = None  # gl-transitions GLSL source when name == "glsl"
     params: dict[str, float | list[float]] = Field(default_factory=dict)  # the shader's uniforms
+    tool: str | None = None  # the library tool's id, when one was used
+    tags: list[str] = Field(default_factory=list)  # that tool's tags, as they were when compiled
 
     @property
     def start_frame(self) -> int:

@@ -313,7 +313,7 @@ def from_otio(otio_timeline: otio.schema.Timeline) -> Timeline:
         else:
             name = "fade"
         # The shader and its parameters travel in our metadata (other tools see a Custom transition).
-        extra = {key: tr_meta[key] for key in ("expr", "shader", "params") if tr_meta.get(key) is not None}
+        extra = {key: tr_meta[key] for key in ("expr", "shader", "params", "tool", "tags") if tr_meta.get(key) is not None}
         transitions.append((index, frames, name, extra))
 
     items = [_clip_item(clip, start, end, shift, rate) for clip, start, end, shift in entries]
