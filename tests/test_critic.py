@@ -181,3 +181,16 @@ def test_garbage_flashes_and_hue_gradients_inside_transitions(tmp_path):
     assert garbled_stretch(v.jag[56:66]) < GARBLED_STRETCH and garbled_stretch(v.jag[10:30]) == 0
     assert not v.flat[60] and any(abs(t - 2.0) < 0.02 for t in v.flashes)
     assert not v.flat[70:76].any() and v.flat[80:83].all()
+
+
+def test_flashes_asked_on_the_beat_are_counted_on_the_beat(good, tmp_path):
+    outcome, media, settings = good
+    asked = "8 s phonk edit, hard cuts on every beat, flash on every beat, 9:16"
+    flashing = run_edit(media.music, media.clips, asked, tmp_path / "flash.mp4", settings=settings, preview=True)
+    seen = flashing.report["critic"]["scores"]["effects"]["evidence"]["flash_asks"][0]
+    assert seen["asked"] == "on beats" and seen["expected"] >= 14 and seen["hit_share"] >= 0.85, seen
+    plain = _score(outcome.reel, outcome, asked)  # the reel without flashes, judged against the same ask
+    missing = plain.scores["effects"].evidence["flash_asks"][0]
+    assert missing["hit_share"] <= 0.15 and plain.scores["effects"].value < 0.7
+    assert any("flashes asked on beats" in p for p in plain.scores["effects"].problems)
+    assert plain.total < _score(flashing.reel, flashing, asked).total

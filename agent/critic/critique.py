@@ -38,6 +38,7 @@ class Expected:
     beats_per_cut: tuple[float, float] | None  # the range the request or the style asks for
     style: str | None
     effects: tuple[str, ...]
+    effect_asks: tuple  # the request's EffectAsks: kind, trigger, every n
     no_effects: bool
 
 
@@ -56,6 +57,7 @@ def _expected(request: RequestConstraints | None, timeline: Timeline | None) -> 
     fps = request.fps if request and request.fps else (float(timeline.fps) if timeline else None)
     return Expected(duration=duration, aspect=aspect, fps=fps, beats_per_cut=rhythm, style=style,
                     effects=tuple(e.kind for e in request.effects) if request else (),
+                    effect_asks=tuple(request.effects) if request else (),
                     no_effects=bool(request and request.no_effects))
 
 
@@ -254,7 +256,8 @@ def _garbled_on_purpose(t) -> bool:
     return t.name == "custom" or "glitch" in t.tags
 
 
-def _effects(v: VideoMeasures, timeline: Timeline | None, exp: Expected) -> Score:
+def _effects(v: VideoMeasures, timeline: Timeline | None, exp: Expected, beats: list[float],
+             cuts: list[float]) -> Score:
     problems: list[str] = []
     spans: list[tuple[int, int, str]] = []
     if timeline is not None:
@@ -274,15 +277,40 @@ def _effects(v: VideoMeasures, timeline: Timeline | None, exp: Expected) -> Scor
     if broken:
         problems.append(f"{len(broken)} transition(s) with blank or garbled frames inside")
     flashes = len(v.flashes)
-    if "flash" in exp.effects and not flashes:
-        value -= 0.3
-        problems.append("flashes were asked for; none seen")
+    asks = [_flash_ask(ask, v, timeline, beats, cuts) for ask in exp.effect_asks if ask.kind == "flash"]
+    for ask in asks:
+        value -= 0.4 * (1.0 - ask["hit_share"])
+        if ask["hit_share"] < 0.75:
+            problems.append(f"flashes asked {ask['asked']}: {ask['hit']} of {ask['expected']} seen")
     if exp.no_effects and flashes:
         value -= 0.3
         problems.append(f"no effects asked; {flashes} flash(es) seen")
+    unmeasured = sorted({ask.kind for ask in exp.effect_asks if ask.kind != "flash"})
     return Score("effects", clamp01(value), {"transitions_checked": len(spans), "broken": broken,
-                                             "flashes_seen": flashes,
+                                             "flashes_seen": flashes, "flash_asks": asks,
+                                             "not_measured_in_the_picture": unmeasured,
                                              "effect_items": len(timeline.effects) if timeline else None}, problems)
+
+
+def _flash_ask(ask, v: VideoMeasures, timeline: Timeline | None, beats: list[float], cuts: list[float]) -> dict:
+    """How much of an asked-for flash shows: the share of the beats / downbeats / cuts it was
+    asked on (every n-th) that have a flash within 1.5 frames; on drops, or only in some
+    sections, which the video cannot locate by itself: whether any flash shows."""
+    on = ask.on or "cuts"
+    if on == "downbeats":
+        points = list(timeline.downbeats) if timeline is not None and timeline.downbeats else beats[::4]
+    else:
+        points = {"beats": beats, "cuts": cuts}.get(on, [])
+    asked = f"on {on}" + (f" (every {ask.every})" if ask.every > 1 else "")
+    if on == "drops" or ask.scope != "all" or not points:
+        hit = 1 if v.flashes else 0
+        return {"asked": asked + ("" if ask.scope == "all" else f", {ask.scope}"), "expected": 1, "hit": hit,
+                "hit_share": float(hit)}
+    points = points[::max(1, ask.every)]
+    seen = np.asarray(v.flashes)
+    window = 1.5 / v.fps
+    hit = sum(1 for t in points if len(seen) and np.abs(seen - t).min() <= window)
+    return {"asked": asked, "expected": len(points), "hit": hit, "hit_share": round(hit / len(points), 4)}
 
 
 def _audio(a: AudioMeasures) -> Score:
@@ -378,7 +406,7 @@ def critique(video: str | Path, *, timeline: Timeline | None = None, analysis=No
     beats, source = _beats(timeline, samples, music, duration)
     cuts = _cut_times(v)
     scores = [_validity(v, a, info, exp), _pacing(cuts, beats, duration, a, exp), _visual(v, duration, exp),
-              _effects(v, timeline, exp), _audio(a)]
+              _effects(v, timeline, exp, beats, cuts), _audio(a)]
     frame = 1.0 / v.fps
     spans = [((t.start_frame - 1) * frame, (t.end_frame + 1) * frame) for t in timeline.transitions] if timeline else []
     clip = _clip(video, request, duration, settings) if constraints else None
