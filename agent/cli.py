@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import get_args
 
-from agent.config import BEAT_TRACKERS, Settings
+from agent.config import BEAT_TRACKERS, BRAINS, Settings
 from agent.errors import ReelwrightError
 from agent.tools.spec import ToolKind, ToolSpec
 
@@ -40,6 +40,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         kwargs["beat_tracker"] = args.tracker
     if getattr(args, "clip", None):
         kwargs["clip_checkpoint"] = Path(args.clip)
+    if getattr(args, "brain", None):
+        kwargs["brain"] = args.brain
     return Settings(**kwargs)
 
 
@@ -167,16 +169,18 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from agent.brain.rules import plan_edit
+    from agent.brain.factory import make_brain
+    from agent.brain.planner import plan_with_brain
     from agent.media.analyze import analyze_music_file
-
     from agent.tools.library import load_workspace_library
 
     settings = _settings(args)
     music = analyze_music_file(args.music, settings) if args.music else None
-    plan = plan_edit(args.prompt, music, tools=load_workspace_library(settings.workspace)[0])
-    print(json.dumps({"plan": json.loads(plan.model_dump_json()), "brain": "rules", "fell_back": False,
-                      "repairs": []}, indent=2))
+    result = plan_with_brain(args.prompt, music, brain=make_brain(settings),
+                             tools=load_workspace_library(settings.workspace)[0])
+    info = dict(result.info)
+    print(json.dumps({"plan": json.loads(result.plan.model_dump_json()), "brain": info.pop("name"), **info},
+                     indent=2))
     return 0
 
 
@@ -334,6 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelwright", description="Autonomous beat-synced video editor")
     parser.add_argument("--workspace", help="cache and library folder (default ./.reelwright)")
     parser.add_argument("--tracker", choices=BEAT_TRACKERS, help="beat tracker (default madmom)")
+    parser.add_argument("--brain", choices=BRAINS, help="who plans: rules (default), llama (embedded GGUF: "
+                        "$REELWRIGHT_LLAMA_MODEL or the packaged Gemma 3 270M) or openai ($REELWRIGHT_OPENAI_URL, "
+                        "_MODEL, _SERVER=vllm|llamacpp|openai); default $REELWRIGHT_BRAIN")
     parser.add_argument("--clip", metavar="FOLDER", help="a local open_clip or transformers CLIP checkpoint: the "
                         "critic adds a text-video similarity (default: $REELWRIGHT_CLIP_CHECKPOINT, else none)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -346,6 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preview", action="store_true", help="fast low-resolution render")
     p.add_argument("--export", nargs="*", default=[], choices=("fcpxml", "edl"),
                    help="also write FCP XML (<name>.xml) and/or CMX EDL (<name>.edl) beside the .otio")
+    p.add_argument("--brain", choices=BRAINS, default=argparse.SUPPRESS, help="who plans (as the global --brain)")
     p.set_defaults(func=cmd_edit)
 
     p = sub.add_parser("demo", help="synthesise example media and edit it")
@@ -373,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clips", nargs="*", default=[])
     p.add_argument("--prompt", required=True)
     p.add_argument("--json", action="store_true", help="(the output is always JSON)")
+    p.add_argument("--brain", choices=BRAINS, default=argparse.SUPPRESS, help="who plans (as the global --brain)")
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("tools", help="the tool library: list, show, search, test, preview, import, remove, "

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BEAT_TRACKERS = ("madmom", "librosa")
+BRAINS = ("rules", "llama", "openai")
 
 
 def _default_workspace() -> Path:
@@ -21,11 +22,22 @@ class Settings:
     # a local open_clip or transformers CLIP checkpoint folder: the critic adds a text-video
     # similarity to its prompt score (agent/critic/clip.py); None: no CLIP score
     clip_checkpoint: Path | None = field(default_factory=lambda: os.environ.get("REELWRIGHT_CLIP_CHECKPOINT") or None)
+    # which brain plans (agent/brain/): rules (deterministic, the default), llama (embedded GGUF), or
+    # openai (an OpenAI-compatible server: vLLM, llama.cpp's server)
+    brain: str = field(default_factory=lambda: os.environ.get("REELWRIGHT_BRAIN", "rules"))
+    llama_model: Path | None = field(default_factory=lambda: os.environ.get("REELWRIGHT_LLAMA_MODEL") or None)
+    openai_url: str = field(default_factory=lambda: os.environ.get("REELWRIGHT_OPENAI_URL", "http://127.0.0.1:8000/v1"))
+    openai_model: str = field(default_factory=lambda: os.environ.get("REELWRIGHT_OPENAI_MODEL", "default"))
+    openai_server: str = field(default_factory=lambda: os.environ.get("REELWRIGHT_OPENAI_SERVER", "vllm"))
     x264_preset: str = "superfast"
     preview_height: int = 360
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "workspace", Path(self.workspace))
+        if self.brain not in BRAINS:
+            raise ValueError(f"brain must be one of {BRAINS}, got {self.brain!r}")
+        if self.llama_model is not None:
+            object.__setattr__(self, "llama_model", Path(self.llama_model))
         if self.clip_checkpoint is not None:
             object.__setattr__(self, "clip_checkpoint", Path(self.clip_checkpoint))
         if self.beat_tracker not in BEAT_TRACKERS:

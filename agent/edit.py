@@ -38,7 +38,8 @@ def run_edit(music: str | Path, clips: list[str | Path], prompt: str, out: str |
              settings: Settings, preview: bool = False, progress: Progress | None = None,
              plan: EditPlan | None = None, exports: tuple[str, ...] = ()) -> EditOutcome:
     """`exports`: extra interchange files beside the .otio: "fcpxml" (<name>.xml), "edl" (<name>.edl)."""
-    from agent.brain.rules import plan_edit
+    from agent.brain.factory import make_brain
+    from agent.brain.planner import plan_with_brain
 
     out = Path(out)
     check_writable(out)  # fail before minutes of analysis, not after
@@ -49,8 +50,14 @@ def run_edit(music: str | Path, clips: list[str | Path], prompt: str, out: str |
 
     t0 = time.monotonic()
     tools, broken = load_workspace_library(settings.workspace)
-    plan = plan or plan_edit(prompt, analysis.music, tools=tools)
+    if plan is None:
+        planned = plan_with_brain(prompt, analysis.music, brain=make_brain(settings), tools=tools)
+        plan, brain_info = planned.plan, planned.info
+    else:
+        brain_info = {"name": "given", "fell_back": False, "fallback_reason": None, "repairs": []}
     compiled = compile_plan(plan, analysis, tools)
+    if brain_info["fell_back"]:
+        compiled.fallbacks.append(brain_info["fallback_reason"])
     compiled.fallbacks.extend(f"tool left out of the library: {problem}" for problem in broken)
     timings["plan_compile_s"] = time.monotonic() - t0
 
@@ -72,7 +79,7 @@ def run_edit(music: str | Path, clips: list[str | Path], prompt: str, out: str |
     card = critique(out, timeline=compiled.timeline, analysis=analysis, request=prompt, settings=settings)
     png = write_png(card, folder / "critique.png", rendered.duration)
     timings["critique_s"] = time.monotonic() - t0
-    report = build_report(prompt, plan, compiled, rendered, analysis.music, settings, timings, tools)
+    report = build_report(prompt, plan, compiled, rendered, analysis.music, settings, timings, tools, brain_info)
     report["critic"] = {**card.to_dict(), "png": str(png)}
     record_uses(settings.workspace, report["library_tools"])
     report_path = write_json(folder / "report.json", report)
@@ -93,12 +100,13 @@ def library_tools(timeline, tools: dict) -> dict[str, int]:
 
 
 def build_report(prompt: str, plan: EditPlan, compiled: CompileResult, rendered: RenderResult, music,
-                 settings: Settings, timings: dict[str, float], tools: dict | None = None) -> dict:
+                 settings: Settings, timings: dict[str, float], tools: dict | None = None,
+                 brain: dict | None = None) -> dict:
     offsets = [abs(c.offset_ms) for c in compiled.cuts if c.offset_ms is not None]
     frame_ms = 1000.0 / rendered.fps
     return {
         "request": prompt,
-        "brain": {"name": "rules", "fell_back": False, "repairs": []},
+        "brain": brain or {"name": "rules", "fell_back": False, "repairs": []},
         "planner": {"style": plan.style, "reasons": plan.reasons,
                     "sections": [{"start": s.start, "end": s.end, "rhythm": s.rhythm, "shots": s.shots,
                                   "why": s.why} for s in plan.sections]},

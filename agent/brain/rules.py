@@ -278,7 +278,12 @@ def plan_edit(prompt: str, music: MusicAnalysis | None = None, *, default_durati
 
     Raises PlanError when the request contradicts itself (it is refused, never half-planned).
     """
-    request = parse_request(prompt)
+    return plan_from_request(parse_request(prompt), music, default_duration=default_duration, tools=tools)
+
+
+def plan_from_request(request: RequestConstraints, music: MusicAnalysis | None = None, *,
+                      default_duration: float = 15.0, tools: Mapping[str, Any] | None = None) -> EditPlan:
+    """`plan_edit` on constraints already read (or completed by another brain's choices)."""
     if request.contradictions:
         raise PlanError("request contradicts itself: " + "; ".join(request.contradictions))
 
