@@ -184,6 +184,25 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_brain(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from agent.brain.serve import missing_for_vllm, vllm_command
+
+    loras = dict(item.split("=", 1) for item in args.lora)
+    command = vllm_command(args.model, port=args.port, loras=loras, tensor_parallel=args.tp)
+    shown = " ".join(command)
+    missing = missing_for_vllm()
+    if missing or args.dry_run:
+        for what in missing:
+            print(f"missing: {what}", file=sys.stderr)
+        print(shown)
+        print(f"then: reelwright --brain openai ... with REELWRIGHT_OPENAI_URL=http://127.0.0.1:{args.port}/v1 "
+              f"REELWRIGHT_OPENAI_MODEL={command[command.index('--model') + 1]} REELWRIGHT_OPENAI_SERVER=vllm")
+        return 2 if missing else 0
+    return subprocess.run(command).returncode
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     import importlib
 
@@ -383,6 +402,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="(the output is always JSON)")
     p.add_argument("--brain", choices=BRAINS, default=argparse.SUPPRESS, help="who plans (as the global --brain)")
     p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("brain", help="the production brain: vLLM serving a mixture-of-experts model")
+    brain_sub = p.add_subparsers(dest="brain_command", required=True)
+    q = brain_sub.add_parser("serve", help="launch vLLM with --enable-lora (GPU only; says what is missing)")
+    q.add_argument("--model", default="mixtral", help="mixtral, deepseek, or a Hugging Face model id")
+    q.add_argument("--port", type=int, default=8000)
+    q.add_argument("--tp", type=int, default=1, help="tensor-parallel GPUs")
+    q.add_argument("--lora", nargs="*", default=[], metavar="NAME=PATH", help="LoRA adapters to serve")
+    q.add_argument("--dry-run", action="store_true", help="print the command, do not run it")
+    q.set_defaults(func=cmd_brain)
 
     p = sub.add_parser("tools", help="the tool library: list, show, search, test, preview, import, remove, "
                                       "gallery, grow, reindex")

@@ -116,3 +116,15 @@ def test_cli_plan_json_carries_the_brain_object(tmp_path):
     data = json.loads(out.stdout)
     assert data["brain"] == "rules" and data["fell_back"] is False and data["repairs"] == []
     assert data["plan"]["duration"] == 12 and data["plan"]["aspect"] == "1:1"
+
+
+def test_brain_serve_explains_what_this_machine_lacks(tmp_path):
+    from agent.brain.serve import missing_for_vllm, vllm_command
+
+    out = subprocess.run([sys.executable, str(ROOT / "run_agent.py"), "brain", "serve", "--model", "deepseek",
+                          "--lora", f"round1={tmp_path}"], capture_output=True, text=True, timeout=60)
+    command = vllm_command("deepseek", loras={"round1": str(tmp_path)})
+    assert "--enable-lora" in command and "deepseek-ai/DeepSeek-V2-Lite-Chat" in command
+    assert " ".join(command) in out.stdout
+    if missing_for_vllm():  # here: no vllm, no GPU
+        assert out.returncode == 2 and "missing: " in out.stderr
