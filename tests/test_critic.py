@@ -194,3 +194,29 @@ def test_flashes_asked_on_the_beat_are_counted_on_the_beat(good, tmp_path):
     assert missing["hit_share"] <= 0.15 and plain.scores["effects"].value < 0.7
     assert any("flashes asked on beats" in p for p in plain.scores["effects"].problems)
     assert plain.total < _score(flashing.reel, flashing, asked).total
+
+
+def test_garbage_over_a_glitch_transition_is_what_neither_side_explains(tmp_path):
+    """A glitch xfade picks each block from A or B, so it stays inside the range of the frames on
+    either side; blocky garbage in its middle does not."""
+    from agent.critic.video import UNEXPLAINED_SHARE, measure_video, unexplained
+
+    rng = np.random.default_rng(4)
+    w, h = 320, 180
+    xx, yy = np.meshgrid(np.arange(w), np.arange(h))
+    grey = np.full((h // 2, w // 2), 128)
+    a = lambda n: 90 + 50 * np.sin((xx + n) / 19.0)  # noqa: E731  (a slow pan: fast motion narrows the margin)
+    b = lambda n: 150 + 60 * np.cos((yy + n) / 11.0) * np.sin(xx / 40.0)  # noqa: E731
+    order = rng.permutation(23 * (w // 32)).reshape(23, w // 32)
+    glitch = []
+    for k in range(10):  # block (row of 8 px, column of 32 px) switches from A to B in a shuffled order
+        switched = np.kron(order < (k + 1) / 11 * order.size, np.ones((8, 32), bool))[:h]
+        glitch.append((np.where(switched, b(30 + k), a(30 + k)), grey, grey))
+    frames = [(a(n), grey, grey) for n in range(30)] + glitch + [(b(n), grey, grey) for n in range(40, 70)]
+    good = measure_video(_yuv_clip(tmp_path / "glitch.mp4", frames))
+    assert unexplained(good.thumbs, 30, 40).max() < UNEXPLAINED_SHARE
+    cells = lambda: np.kron(rng.integers(16, 235, (23, w // 8)), np.ones((8, 8)))[:h]  # noqa: E731
+    frames[33:38] = [(cells(), grey, grey) for _ in range(5)]
+    bad = measure_video(_yuv_clip(tmp_path / "broken.mp4", frames))
+    shares = unexplained(bad.thumbs, 30, 40)
+    assert (shares[3:8] >= UNEXPLAINED_SHARE).all() and (shares[:3] < UNEXPLAINED_SHARE).all()

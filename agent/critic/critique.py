@@ -18,7 +18,8 @@ import numpy as np
 from agent.brain.request import RequestConstraints, parse_request
 from agent.critic.audio import AudioMeasures, decode, measure_samples
 from agent.critic.scorecard import Score, Scorecard, clamp01
-from agent.critic.video import GARBLED_STRETCH, VideoMeasures, garbled_stretch, measure_video
+from agent.critic.video import (GARBLED_STRETCH, UNEXPLAINED_SHARE, VideoMeasures, garbled_stretch, measure_video,
+                                unexplained)
 from agent.media.probe import probe
 from agent.timeline.model import Timeline
 from agent.timeline.plan import ASPECT_RATIOS, RHYTHM_BEATS
@@ -250,10 +251,19 @@ def _visual(v: VideoMeasures, duration: float, exp: Expected) -> Score:
         "sharpness": round(v.sharpness, 4), "colourfulness": round(v.colourfulness, 4)}, problems)
 
 
-def _garbled_on_purpose(t) -> bool:
-    """Glitch transitions (a "custom" xfade expression, a library tool tagged glitch) jump
-    between unlike frames by design."""
-    return t.name == "custom" or "glitch" in t.tags
+def _garbled_on_purpose(t) -> str:
+    """Glitch transitions jump between unlike frames by design: "xfade" for a custom xfade
+    expression (it picks each pixel from A or B), "tool" for a library tool tagged glitch (it may
+    move and recolour pixels), "" for the rest."""
+    return "xfade" if t.name == "custom" else "tool" if "glitch" in t.tags else ""
+
+
+def _longest_run(mask: np.ndarray) -> int:
+    best = run = 0
+    for flag in mask.tolist():
+        run = run + 1 if flag else 0
+        best = max(best, run)
+    return best
 
 
 def _effects(v: VideoMeasures, timeline: Timeline | None, exp: Expected, beats: list[float],
@@ -264,13 +274,16 @@ def _effects(v: VideoMeasures, timeline: Timeline | None, exp: Expected, beats: 
         spans = [(t.start_frame, t.end_frame, t.tool or t.name, _garbled_on_purpose(t))
                  for t in timeline.transitions]
     else:
-        spans = [(int(a * v.fps), int(math.ceil(b * v.fps)), "detected", False) for a, b, kind in v.gradual
+        spans = [(int(a * v.fps), int(math.ceil(b * v.fps)), "detected", "") for a, b, kind in v.gradual
                  if kind == "dissolve"]
     broken = []
     for start, end, name, on_purpose in spans:
         lo, hi = max(0, start), max(0, end)
         flat = 0 if name in _THROUGH_COLOUR else int(v.flat[lo:hi].sum())
-        garbled = 0 if on_purpose else garbled_stretch(v.jag[lo:hi])
+        if on_purpose == "xfade":  # garbage is what neither side of the cut explains
+            garbled = _longest_run(unexplained(v.thumbs, lo, hi) >= UNEXPLAINED_SHARE)
+        else:
+            garbled = 0 if on_purpose else garbled_stretch(v.jag[lo:hi])
         if flat or garbled >= GARBLED_STRETCH:
             broken.append({"frames": [start, end], "name": name, "blank_frames": flat, "garbled_frames": garbled})
     value = 1.0 - min(0.8, 0.5 * len(broken))

@@ -26,6 +26,12 @@ GARBLED_EDGE = 1.25  # ... and the frames around it this jagged belong to the sa
 # run of k garbage frames peaks only in its k - 2 inner frames (its first and last measured 1.29-1.5,
 # next to good frames), while a flash inside a good transition stands alone (its neighbours 0.9-1.0)
 GARBLED_STRETCH = 3  # frames: seed-2 good transitions' longest stretch was 1 (flashes), blocky garbage 4 and up
+# A glitch xfade picks each pixel from A or B, so its frames stay inside the range of the frames on
+# either side of it; garbage does not. Share of thumbnail values more than UNEXPLAINED_TOL grey levels
+# outside that range: good glitch transitions measured at most 0.10, blocky garbage over them 0.18-0.28
+# (seed-3 eval set). Fast motion during the transition moves good frames out of the range too.
+UNEXPLAINED_TOL = 12
+UNEXPLAINED_SHARE = 0.15
 FLASH_JUMP = 0.25  # luma rise in one frame that reads as a flash
 _Y = 18 * 32  # luma part of a thumbnail
 _UV = 9 * 16  # each chroma plane's part after it
@@ -59,6 +65,7 @@ class VideoMeasures:
     repeated: list[tuple[int, int]]  # pairs of shot indices showing the same footage
     flat: np.ndarray  # per frame: True where the frame is blank (a one-frame white flash is not)
     jag: np.ndarray  # per frame: how unlike both neighbours it is (see `jaggedness`)
+    thumbs: np.ndarray  # (N, 864) uint8 luma + chroma thumbnails (see agent.media.shots.FrameFeatures)
     warnings: list[str]
 
 
@@ -146,6 +153,19 @@ def garbled_stretch(jag: np.ndarray) -> int:
     return best
 
 
+def unexplained(thumbs: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Per frame of [start, end): the share of its thumbnail that lies outside the range spanned
+    by the frames just before and just after the span (by more than UNEXPLAINED_TOL)."""
+    n = len(thumbs)
+    if n == 0 or end <= start:
+        return np.zeros(0)
+    y = thumbs.astype(np.int16)
+    a, b = y[max(0, start - 1)], y[min(n - 1, end)]
+    low, high = np.minimum(a, b) - UNEXPLAINED_TOL, np.maximum(a, b) + UNEXPLAINED_TOL
+    frames = y[max(0, start):min(n, end)]
+    return ((frames < low) | (frames > high)).mean(axis=1)
+
+
 def measure_video(path: str | Path, fps_hint: float = 0.0) -> VideoMeasures:
     features = decode_features(path, fps_hint=fps_hint)
     pts = features.pts
@@ -181,4 +201,4 @@ def measure_video(path: str | Path, fps_hint: float = 0.0) -> VideoMeasures:
         flicker_share=len(flicker) / max(1, n), badly_exposed_share=float(exposure_bad.mean()) if n else 0.0,
         sharpness=float(np.median(detail[lit])) if lit.any() else 0.0, colourfulness=colourfulness,
         bars=_bars(features), flashes=flashes, repeated=_repeated(features, shot_start_frames),
-        flat=flat, jag=jaggedness(features.thumbs), warnings=list(features.warnings))
+        flat=flat, jag=jaggedness(features.thumbs), thumbs=features.thumbs, warnings=list(features.warnings))
