@@ -63,16 +63,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def llama_server(gguf):
+def llama_server(gguf, tmp_path_factory):
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
-                             "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = tmp_path_factory.mktemp("server") / "server.log"  # a file: llama.cpp's load log would fill a pipe
+    with log.open("w") as sink:
+        proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host",
+                                 "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"],
+                                stdout=sink, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"llama_cpp.server exited: {proc.stderr.read()[-2000:]}")
+            pytest.fail(f"llama_cpp.server exited: {log.read_text()[-2000:]}")
         try:
             if httpx.get(f"{url}/models", timeout=2).status_code == 200:
                 break
