@@ -102,6 +102,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_agent(args: argparse.Namespace) -> int:
+    from agent.graph.graph import run_task
+
+    settings = _settings(args)
+    out = Path(args.output)
+    task = {"request": args.prompt, "music": str(Path(args.music).resolve()),
+            "clips": [str(Path(c).resolve()) for c in args.clips], "output": str(out.resolve()),
+            "workspace": str(settings.workspace.resolve()), "brain": settings.brain, "preview_only": args.preview,
+            "threshold": args.threshold, "max_iterations": args.iterations, "budget_s": args.budget}
+    thread = args.thread or out.stem
+    final = run_task(task, thread=thread, db=settings.workspace / "checkpoints.sqlite")
+    report = json.loads(Path(final["report"]).read_text())
+    for n, it in enumerate(report["graph"]["iterations"]):
+        print(f"iteration {n}: critic total {it['total']:.3f}" + (f"; then {'; '.join(it['changes'])}"
+                                                                   if it["changes"] else ""))
+    print(f"stopped: {report['graph']['stop_reason']}; delivered iteration {report['graph']['best']} "
+          f"(critic {report['critic']['total']:.3f} on the final render) -> {final['reel']} (thread {thread})")
+    return 0
+
+
 def cmd_critique(args: argparse.Namespace) -> int:
     from agent.critic import critique
     from agent.critic.plot import write_png
@@ -394,6 +414,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one object: total and scores with their evidence")
     p.add_argument("--png", help="where to write the plot (default: VIDEO.critique.png)")
     p.set_defaults(func=cmd_critique)
+
+    p = sub.add_parser("agent", help="edit with the agent loop: plan, preview, critique, reflect, deliver the best")
+    p.add_argument("--music", required=True)
+    p.add_argument("--clips", nargs="+", required=True)
+    p.add_argument("--prompt", required=True)
+    p.add_argument("-o", "--output", required=True, help="output .mp4")
+    p.add_argument("--thread", help="checkpoint thread id (default: the output's name); re-run to resume")
+    p.add_argument("--iterations", type=int, default=3, help="most preview rounds")
+    p.add_argument("--threshold", type=float, default=0.97, help="stop once the critic total reaches this")
+    p.add_argument("--budget", type=float, default=600.0, help="seconds before the loop stops iterating")
+    p.add_argument("--preview", action="store_true", help="the final render at preview size too")
+    p.add_argument("--brain", choices=BRAINS, default=argparse.SUPPRESS, help="who plans (as the global --brain)")
+    p.set_defaults(func=cmd_agent)
 
     p = sub.add_parser("plan", help="print the edit plan for a prompt")
     p.add_argument("--music")

@@ -1,4 +1,4 @@
-"""One edit, end to end, without an LLM: analyse → rule plan → compile → render → outputs.
+"""One edit, end to end: analyse → plan (the configured brain) → compile → render → outputs.
 
 Writes next to the reel: `<name>.otio`, `plan.json`, `timeline.json` and `report.json`. The
 reel itself is written atomically and verified by the renderer; the side files atomically too,
@@ -36,8 +36,11 @@ class EditOutcome:
 
 def run_edit(music: str | Path, clips: list[str | Path], prompt: str, out: str | Path, *,
              settings: Settings, preview: bool = False, progress: Progress | None = None,
-             plan: EditPlan | None = None, exports: tuple[str, ...] = ()) -> EditOutcome:
-    """`exports`: extra interchange files beside the .otio: "fcpxml" (<name>.xml), "edl" (<name>.edl)."""
+             plan: EditPlan | None = None, exports: tuple[str, ...] = (), brain_info: dict | None = None,
+             extra_report: dict | None = None) -> EditOutcome:
+    """`exports`: extra interchange files beside the .otio: "fcpxml" (<name>.xml), "edl" (<name>.edl).
+    A given `plan` skips planning; `brain_info` then says who made it. `extra_report`: more
+    top-level entries for report.json (the agent graph's iterations)."""
     from agent.brain.factory import make_brain
     from agent.brain.planner import plan_with_brain
 
@@ -54,7 +57,7 @@ def run_edit(music: str | Path, clips: list[str | Path], prompt: str, out: str |
         planned = plan_with_brain(prompt, analysis.music, brain=make_brain(settings), tools=tools)
         plan, brain_info = planned.plan, planned.info
     else:
-        brain_info = {"name": "given", "fell_back": False, "fallback_reason": None, "repairs": []}
+        brain_info = brain_info or {"name": "given", "fell_back": False, "fallback_reason": None, "repairs": []}
     compiled = compile_plan(plan, analysis, tools)
     if brain_info["fell_back"]:
         compiled.fallbacks.append(brain_info["fallback_reason"])
@@ -81,6 +84,7 @@ def run_edit(music: str | Path, clips: list[str | Path], prompt: str, out: str |
     timings["critique_s"] = time.monotonic() - t0
     report = build_report(prompt, plan, compiled, rendered, analysis.music, settings, timings, tools, brain_info)
     report["critic"] = {**card.to_dict(), "png": str(png)}
+    report.update(extra_report or {})
     record_uses(settings.workspace, report["library_tools"])
     report_path = write_json(folder / "report.json", report)
     return EditOutcome(reel=out, plan=plan, compiled=compiled, rendered=rendered, report=report,

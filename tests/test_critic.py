@@ -220,3 +220,12 @@ def test_garbage_over_a_glitch_transition_is_what_neither_side_explains(tmp_path
     bad = measure_video(_yuv_clip(tmp_path / "broken.mp4", frames))
     shares = unexplained(bad.thumbs, 30, 40)
     assert (shares[3:8] >= UNEXPLAINED_SHARE).all() and (shares[:3] < UNEXPLAINED_SHARE).all()
+
+
+def test_a_cut_rhythm_asked_in_words_outranks_a_calm_styles_usual_rate(good):
+    outcome, _, _ = good
+    asked = _score(outcome.reel, outcome, "8 s travel video, cuts on every beat, 9:16")
+    usual = _score(outcome.reel, outcome, "8 s travel video, 9:16")
+    assert "calm_style_cut_rate" not in asked.scores["prompt"].evidence["checks"]
+    assert usual.scores["prompt"].evidence["checks"]["calm_style_cut_rate"] < 0.5  # every beat is fast for travel
+    assert asked.scores["prompt"].value > usual.scores["prompt"].value

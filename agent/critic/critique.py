@@ -362,7 +362,7 @@ def _prompt(v: VideoMeasures, info, cuts: list[float], exp: Expected, request: R
     rate = len(cuts) / duration if duration else 0.0
     if exp.style in FAST_STYLES:
         checks["fast_style_cut_rate"] = clamp01(rate / 0.8)
-    elif exp.style in CALM_STYLES:
+    elif exp.style in CALM_STYLES and not request.rhythm:  # "travel, cuts on every beat" asks to be fast
         checks["calm_style_cut_rate"] = clamp01(1.0 - max(0.0, rate - 0.6) / 0.6)
     if "flash" in exp.effects:
         checks["flashes"] = 1.0 if v.flashes else 0.0
