@@ -281,7 +281,9 @@ def _effects(v: VideoMeasures, timeline: Timeline | None, exp: Expected, beats: 
         lo, hi = max(0, start), max(0, end)
         flat = 0 if name in _THROUGH_COLOUR else int(v.flat[lo:hi].sum())
         if on_purpose == "xfade":  # garbage is what neither side of the cut explains
-            garbled = _longest_run(unexplained(v.thumbs, lo, hi) >= UNEXPLAINED_SHARE)
+            # a flash over the transition brightens it past both sides: not garbage
+            outside = unexplained(v.thumbs, lo, hi) >= UNEXPLAINED_SHARE
+            garbled = _longest_run(outside & ~v.flashed[lo:lo + len(outside)])
         else:
             garbled = 0 if on_purpose else garbled_stretch(v.jag[lo:hi])
         if flat or garbled >= GARBLED_STRETCH:

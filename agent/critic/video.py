@@ -33,6 +33,7 @@ GARBLED_STRETCH = 3  # frames: seed-2 good transitions' longest stretch was 1 (f
 UNEXPLAINED_TOL = 12
 UNEXPLAINED_SHARE = 0.15
 FLASH_JUMP = 0.25  # luma rise in one frame that reads as a flash
+FLASH_SETTLED = 0.04  # ... and it has faded once the luma is back within this of the frame before it
 _Y = 18 * 32  # luma part of a thumbnail
 _UV = 9 * 16  # each chroma plane's part after it
 
@@ -62,6 +63,7 @@ class VideoMeasures:
     colourfulness: float  # median chroma distance from grey, 0..1
     bars: str  # "" or "letterbox" / "pillarbox": black bands through the whole reel
     flashes: list[float]
+    flashed: np.ndarray  # per frame: True from a flash's onset until the picture is back to its brightness
     repeated: list[tuple[int, int]]  # pairs of shot indices showing the same footage
     flat: np.ndarray  # per frame: True where the frame is blank (a one-frame white flash is not)
     jag: np.ndarray  # per frame: how unlike both neighbours it is (see `jaggedness`)
@@ -190,6 +192,12 @@ def measure_video(path: str | Path, fps_hint: float = 0.0) -> VideoMeasures:
     flicker = [i for i in range(1, n - 1) if abs(jumps[i - 1]) > 0.08 and abs(jumps[i]) > 0.08
                and np.sign(jumps[i - 1]) != np.sign(jumps[i]) and i not in cut_frames and i + 1 not in cut_frames]
     flashes = [float(pts[i]) for i in onsets]
+    flashed = np.zeros(n, bool)
+    for i in onsets:  # the flash and its fade back to the brightness before it
+        j = i
+        while j < min(n, i + 12) and luma[j] > luma[i - 1] + FLASH_SETTLED:
+            flashed[j] = True
+            j += 1
     lit = ~black
     exposure_bad = ((luma < 0.1) | (luma > 0.92)) & lit
     colourfulness = float(np.median(np.sqrt(((uv - 128.0) ** 2).mean(axis=1)))) / 128.0
@@ -200,5 +208,5 @@ def measure_video(path: str | Path, fps_hint: float = 0.0) -> VideoMeasures:
         black=_runs(black, pts, step, 2), frozen=_runs(still, pts, step, int(round(FROZEN_MIN_S * fps))),
         flicker_share=len(flicker) / max(1, n), badly_exposed_share=float(exposure_bad.mean()) if n else 0.0,
         sharpness=float(np.median(detail[lit])) if lit.any() else 0.0, colourfulness=colourfulness,
-        bars=_bars(features), flashes=flashes, repeated=_repeated(features, shot_start_frames),
+        bars=_bars(features), flashes=flashes, flashed=flashed, repeated=_repeated(features, shot_start_frames),
         flat=flat, jag=jaggedness(features.thumbs), thumbs=features.thumbs, warnings=list(features.warnings))
