@@ -229,3 +229,28 @@ def test_a_cut_rhythm_asked_in_words_outranks_a_calm_styles_usual_rate(good):
     assert "calm_style_cut_rate" not in asked.scores["prompt"].evidence["checks"]
     assert usual.scores["prompt"].evidence["checks"]["calm_style_cut_rate"] < 0.5  # every beat is fast for travel
     assert asked.scores["prompt"].value > usual.scores["prompt"].value
+
+
+def test_a_flash_over_a_glitch_transition_is_not_garbage(tmp_path):
+    from agent.critic.critique import _effects, _expected
+    from agent.critic.video import measure_video
+    from agent.timeline.model import ClipItem, Timeline, TransitionItem
+
+    w, h = 320, 180
+    xx, yy = np.meshgrid(np.arange(w), np.arange(h))
+    grey = np.full((h // 2, w // 2), 128)
+    a = lambda n: 70 + 40 * np.sin((xx + n) / 19.0)  # noqa: E731
+    b = lambda n: 90 + 40 * np.cos((yy + n) / 11.0)  # noqa: E731
+    frames = [(a(n), grey, grey) for n in range(30)] + [(np.where(xx < 32 * k, b(n), a(n)), grey, grey)
+                                                         for k, n in enumerate(range(30, 40))]
+    frames += [(b(n), grey, grey) for n in range(40, 70)]
+    for k, gain in zip(range(33, 37), (150, 90, 45, 15)):  # a flash and its fade inside the transition
+        frames[k] = (np.minimum(235, frames[k][0] + gain), grey, grey)
+    v = measure_video(_yuv_clip(tmp_path / "flash.mp4", frames))
+    assert v.flashed[33:35].all() and not v.flashed[:33].any() and not v.flashed[38:].any()
+    items = [ClipItem(source="a.mp4", source_start=0.0, record_start=0, record_end=35),
+             ClipItem(source="b.mp4", source_start=0.0, record_start=35, record_end=70)]
+    timeline = Timeline(width=w, height=h, items=items,
+                        transitions=[TransitionItem(index=1, cut_frame=35, frames=10, name="custom", expr="A")])
+    score = _effects(v, timeline, _expected(None, timeline), [], [])
+    assert score.evidence["broken"] == [], score.evidence

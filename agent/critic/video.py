@@ -33,7 +33,8 @@ GARBLED_STRETCH = 3  # frames: seed-2 good transitions' longest stretch was 1 (f
 UNEXPLAINED_TOL = 12
 UNEXPLAINED_SHARE = 0.15
 FLASH_JUMP = 0.25  # luma rise in one frame that reads as a flash
-FLASH_SETTLED = 0.04  # ... and it has faded once the luma is back within this of the frame before it
+FLASH_SETTLED = 0.04  # ... it has faded once the luma is back within this of the frame before it (or no
+# longer falls by a quarter of this a frame: a flash into a brighter shot never gets back)
 _Y = 18 * 32  # luma part of a thumbnail
 _UV = 9 * 16  # each chroma plane's part after it
 
@@ -193,9 +194,11 @@ def measure_video(path: str | Path, fps_hint: float = 0.0) -> VideoMeasures:
                and np.sign(jumps[i - 1]) != np.sign(jumps[i]) and i not in cut_frames and i + 1 not in cut_frames]
     flashes = [float(pts[i]) for i in onsets]
     flashed = np.zeros(n, bool)
-    for i in onsets:  # the flash and its fade back to the brightness before it
-        j = i
-        while j < min(n, i + 12) and luma[j] > luma[i - 1] + FLASH_SETTLED:
+    for i in onsets:  # the flash and its fade: until it is back to the brightness before it, or stops fading
+        flashed[i] = True
+        j = i + 1
+        while (j < min(n, i + 12) and luma[j] > luma[i - 1] + FLASH_SETTLED
+               and luma[j] < luma[j - 1] - FLASH_SETTLED / 4):
             flashed[j] = True
             j += 1
     lit = ~black
