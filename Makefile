@@ -43,6 +43,7 @@ bench: setup
 	$(PY) run_agent.py eval sync
 	$(PY) run_agent.py eval effects
 	$(PY) run_agent.py eval critic
+	$(PY) run_agent.py eval brain
 
 clean:
 	rm -rf out .pytest_cache
