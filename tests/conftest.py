@@ -43,6 +43,17 @@ def frame_lumas(path: Path, size: tuple[int, int] = (32, 18)) -> np.ndarray:
     return frames[:, : w * h].mean(axis=1)
 
 
+def frame_difference_cuts(path: Path, fps: float = 30.0) -> np.ndarray:
+    """Cut times found without any shot detector: frames whose mean |difference| to the previous
+    one (64x36 grey) is over 3x the local median plus 2 levels."""
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", str(path), "-vf", "scale=64:36",
+                          "-pix_fmt", "gray", "-f", "rawvideo", "pipe:1"], capture_output=True, check=True).stdout
+    frames = np.frombuffer(raw, np.uint8).reshape(-1, 36, 64).astype(np.int16)
+    diff = np.concatenate([[0.0], np.abs(np.diff(frames, axis=0)).mean(axis=(1, 2))])
+    local = np.array([np.median(np.delete(diff[max(0, i - 5):i + 6], min(i, 5))) for i in range(len(diff))])
+    return np.flatnonzero(diff > 3 * local + 2) / fps
+
+
 def expected_luma(n: int, *, step: int = 7, offset: int = 0) -> int:
     return (offset + n * step) % 220 + 16
 

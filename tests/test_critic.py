@@ -17,7 +17,7 @@ from agent.critic.align import RATE, music_offset
 from agent.critic.audio import integrated_lufs, measure_audio
 from agent.demo import make_demo_media
 from agent.edit import run_edit
-from conftest import ffmpeg
+from conftest import ffmpeg, frame_difference_cuts
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMPT = "8 s phonk edit, hard cuts on every beat, 9:16"
@@ -76,12 +76,7 @@ def test_beat_sync_agrees_with_plain_frame_differences(good):
     within one frame, and it reports every cut the timeline made: its timing and its beat-sync
     figure stand on the pixels."""
     outcome, _, _ = good
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", str(outcome.reel), "-vf", "scale=64:36",
-                          "-pix_fmt", "gray", "-f", "rawvideo", "pipe:1"], capture_output=True, check=True).stdout
-    frames = np.frombuffer(raw, np.uint8).reshape(-1, 36, 64).astype(np.int16)
-    diff = np.concatenate([[0.0], np.abs(np.diff(frames, axis=0)).mean(axis=(1, 2))])
-    local = np.array([np.median(np.delete(diff[max(0, i - 5):i + 6], min(i, 5))) for i in range(len(diff))])
-    spikes = np.flatnonzero(diff > 3 * local + 2) / 30.0
+    spikes = frame_difference_cuts(outcome.reel)
     evidence = outcome.report["critic"]["scores"]["beat_sync"]["evidence"]
     ours = np.asarray(evidence["cut_times"])
     assert all(np.abs(spikes - t).min() <= 1 / 30 + 1e-6 for t in ours)

@@ -231,3 +231,15 @@ def test_the_full_size_demo_scores_its_glitch_transitions_as_intended(demo_media
                        settings=session_settings)
     effects = outcome.report["critic"]["scores"]["effects"]
     assert effects["evidence"]["transitions_checked"] >= 10 and effects["evidence"]["broken"] == [], effects
+    # the beat-sync figure on this reel against plain frame differences: every hard cut the critic
+    # reports outside a transition (where frame differencing can place a cut) is a spike within a frame
+    from conftest import frame_difference_cuts
+
+    sync = outcome.report["critic"]["scores"]["beat_sync"]["evidence"]
+    spans = [(t.start_frame / 30 - 1 / 30, t.end_frame / 30 + 1 / 30) for t in outcome.compiled.timeline.transitions]
+    hard = [t for t in sync["cut_times"] if not any(a <= t <= b for a, b in spans)]
+    spikes = frame_difference_cuts(outcome.reel)
+    assert len(hard) >= 10 and all(np.abs(spikes - t).min() <= 1 / 30 + 1e-6 for t in hard)
+    beats = np.asarray(sync["beats"])
+    on_beat = [np.abs(beats - spikes[np.argmin(np.abs(spikes - t))]).min() <= 1 / 30 + 0.0005 for t in hard]
+    assert np.mean(on_beat) == np.mean([np.abs(beats - t).min() <= 1 / 30 + 0.0005 for t in hard]) >= 0.95
