@@ -44,6 +44,7 @@ bench: setup
 	$(PY) run_agent.py eval effects
 	$(PY) run_agent.py eval critic
 	$(PY) run_agent.py eval brain
+	$(PY) run_agent.py eval agent_loop
 
 clean:
 	rm -rf out .pytest_cache

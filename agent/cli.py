@@ -15,7 +15,7 @@ from agent.config import BEAT_TRACKERS, BRAINS, Settings
 from agent.errors import ReelwrightError
 from agent.tools.spec import ToolKind, ToolSpec
 
-EVALS = ("beats", "shots", "render", "sync", "analysis", "effects", "critic", "brain")
+EVALS = ("beats", "shots", "render", "sync", "analysis", "effects", "critic", "brain", "agent_loop")
 
 
 def _progress_bar(label: str):

@@ -22,21 +22,34 @@ PROMPT = "6 s phonk edit, hard cuts on every beat, 9:16"
 
 
 def test_reflection_changes_what_the_evidence_blames():
-    plan = plan_edit("20 s travel video, crossfades, cuts on downbeats, flash on every beat")
+    from agent.timeline.plan import TransitionRequest
+
+    base = plan_edit("20 s travel video, cuts on downbeats, flash on every beat")
+    plan = base.model_copy(update={"sections": [s.model_copy(update={"transition": TransitionRequest(name="wipeleft")})
+                                                for s in base.sections]})
     card = {"scores": {
-        "pacing": {"evidence": {"asked_beats_per_cut": [4, 4], "median_beats_per_cut": 8.0}},
+        "pacing": {"evidence": {"asked_beats_per_cut": [1, 1], "median_beats_per_cut": 4.0}},
         "effects": {"evidence": {"broken": [{"name": "wipeleft", "frames": [10, 16]}],
                                  "flash_asks": [{"asked": "on beats", "expected": 30, "hit": 3, "hit_share": 0.1}]}},
         "audio": {"evidence": {"lufs": -18.5, "abrupt_start": True, "abrupt_end": False}}}}
     revised, notes = reflect(plan, card)
     assert len(notes) == 5, notes
-    assert all(s.rhythm == "downbeat" for s in revised.sections)
+    assert all(s.rhythm == "every_beat" for s in revised.sections)
+    assert all(s.transition.name == "fade" for s in revised.sections)
     assert revised.loudness_lufs == pytest.approx(plan.loudness_lufs + 4.5)
     assert revised.audio_fade_in >= 0.05
     assert all(any(e.kind == "flash" and e.intensity == 1.0 for e in s.effects) for s in revised.sections)
     assert revised.reasons[-1].startswith("reflection: ")
     same, none = reflect(plan, {"scores": {"audio": {"evidence": {"lufs": -14.3}}}})
     assert none == [] and same == plan
+    # nothing to gain: the plan already cuts at the asked rhythm (the critic saw flashes as cuts)
+    on_beat = plan.model_copy(update={"sections": [s.model_copy(update={"rhythm": "every_beat"})
+                                                   for s in plan.sections]})
+    assert reflect(on_beat, {"scores": {"pacing": card["scores"]["pacing"]}})[1] == []
+    # a transition the request names is kept, whatever the critic thought of it
+    kept, notes = reflect(plan, {"scores": {"effects": card["scores"]["effects"]}}, "travel video with wipes")
+    assert all(s.transition.name == "wipeleft" for s in kept.sections)
+    assert not any(n.startswith("effects: 1 transition") for n in notes)
 
 
 def test_routers_stop_on_score_iterations_budget_and_nothing_to_change():

@@ -254,8 +254,10 @@ def _visual(v: VideoMeasures, duration: float, exp: Expected) -> Score:
 def _garbled_on_purpose(t) -> str:
     """Glitch transitions jump between unlike frames by design: "xfade" for a custom xfade
     expression (it picks each pixel from A or B), "tool" for a library tool tagged glitch (it may
-    move and recolour pixels), "" for the rest."""
-    return "xfade" if t.name == "custom" else "tool" if "glitch" in t.tags else ""
+    move and recolour pixels; xfade's pixelize too), "" for the rest."""
+    if t.name == "custom":
+        return "xfade"
+    return "tool" if "glitch" in t.tags or t.name == "pixelize" else ""  # pixelize steps in blocks by design
 
 
 def _longest_run(mask: np.ndarray) -> int:

@@ -14,9 +14,14 @@ def _nearest_rhythm(beats: float) -> str:
     return min(_BY_BEATS, key=lambda r: abs(RHYTHM_BEATS[r] - beats))
 
 
-def reflect(plan: EditPlan, card: dict) -> tuple[EditPlan, list[str]]:
+def reflect(plan: EditPlan, card: dict, request: str = "") -> tuple[EditPlan, list[str]]:
     """(the revised plan, what was changed and why); the same plan and [] when nothing applies.
-    `card`: a Scorecard as `to_dict()` gives it."""
+    `card`: a Scorecard as `to_dict()` gives it. A rule whose change the plan already holds does
+    not fire (re-cutting at the rhythm already planned cannot help), and nothing the request
+    names in words is replaced."""
+    from agent.brain.request import parse_request
+
+    asked_for = parse_request(request) if request else None
     scores = card.get("scores", {})
     update: dict = {}
     notes: list[str] = []
@@ -27,12 +32,14 @@ def reflect(plan: EditPlan, card: dict) -> tuple[EditPlan, list[str]]:
     if asked and seen and not asked[0] / 1.25 <= seen <= asked[1] * 1.25:
         target = asked[0] if seen < asked[0] else asked[1]
         rhythm = _nearest_rhythm(target)
-        sections = [s.model_copy(update={"rhythm": rhythm}) for s in sections]
-        notes.append(f"pacing: a cut every {seen:g} beats was seen, {asked[0]:g}-{asked[1]:g} asked: "
-                     f"every section cuts {rhythm}")
+        if any(s.rhythm != rhythm for s in sections):
+            sections = [s.model_copy(update={"rhythm": rhythm}) for s in sections]
+            notes.append(f"pacing: a cut every {seen:g} beats was seen, {asked[0]:g}-{asked[1]:g} asked: "
+                         f"every section cuts {rhythm}")
 
     broken = scores.get("effects", {}).get("evidence", {}).get("broken") or []
-    if broken:
+    named = bool(asked_for and asked_for.transitions)
+    if broken and not named and any(s.transition is not None and s.transition.name != "fade" for s in sections):
         names = sorted({b["name"] for b in broken})
         sections = [s.model_copy(update={"transition": s.transition.model_copy(update={"name": "fade", "expr": None})})
                     if s.transition is not None and s.transition.name != "fade" else s for s in sections]
