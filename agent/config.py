@@ -8,6 +8,7 @@ from pathlib import Path
 
 BEAT_TRACKERS = ("madmom", "librosa")
 BRAINS = ("rules", "llama", "openai")
+CLIP_ENV = "REELWRIGHT_CLIP_CHECKPOINT"
 
 
 def _default_workspace() -> Path:
@@ -21,7 +22,7 @@ class Settings:
     beat_tracker: str = field(default_factory=lambda: os.environ.get("REELWRIGHT_BEAT_TRACKER", "madmom"))
     # a local open_clip or transformers CLIP checkpoint folder: the critic adds a text-video
     # similarity to its prompt score (agent/critic/clip.py); None: no CLIP score
-    clip_checkpoint: Path | None = field(default_factory=lambda: os.environ.get("REELWRIGHT_CLIP_CHECKPOINT") or None)
+    clip_checkpoint: Path | None = field(default_factory=lambda: os.environ.get(CLIP_ENV) or None)
     # which brain plans (agent/brain/): rules (deterministic, the default), llama (embedded GGUF), or
     # openai (an OpenAI-compatible server: vLLM, llama.cpp's server)
     brain: str = field(default_factory=lambda: os.environ.get("REELWRIGHT_BRAIN", "rules"))

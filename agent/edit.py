@@ -104,13 +104,12 @@ def library_tools(timeline, tools: dict) -> dict[str, int]:
 
 
 def build_report(prompt: str, plan: EditPlan, compiled: CompileResult, rendered: RenderResult, music,
-                 settings: Settings, timings: dict[str, float], tools: dict | None = None,
-                 brain: dict | None = None) -> dict:
+                 settings: Settings, timings: dict[str, float], tools: dict | None, brain: dict) -> dict:
     offsets = [abs(c.offset_ms) for c in compiled.cuts if c.offset_ms is not None]
     frame_ms = 1000.0 / rendered.fps
     return {
         "request": prompt,
-        "brain": brain or {"name": "rules", "fell_back": False, "repairs": []},
+        "brain": brain,
         "planner": {"style": plan.style, "reasons": plan.reasons,
                     "sections": [{"start": s.start, "end": s.end, "rhythm": s.rhythm, "shots": s.shots,
                                   "why": s.why} for s in plan.sections]},

@@ -88,17 +88,20 @@ def apply_draft(draft: PlanDraft, request: RequestConstraints, brain: str) -> tu
     repairs: list[Repair] = []
     changes: dict = {}
 
-    def decide(name: str, asked, asked_words: str | None, proposed, differs: bool, field_name: str | None = None):
-        if asked is not None and asked != "":
+    def decide(name: str, differs: bool, unset=None) -> None:
+        """The request's `name` if it states one (a repair when the draft differs), else the draft's
+        (unless the draft leaves it at `unset`)."""
+        asked, proposed = getattr(request, name), getattr(draft, name)
+        if asked:
             if differs:
-                repairs.append(Repair(name, asked_words or str(asked), str(proposed)))
-            return
-        changes[field_name or name] = proposed
-        changes[f"{field_name or name}_phrase"] = phrase
+                repairs.append(Repair(name, getattr(request, f"{name}_phrase") or str(asked), str(proposed)))
+        elif proposed != unset:
+            changes.update({name: proposed, f"{name}_phrase": phrase})
 
-    decide("duration", request.duration, request.duration_phrase, draft.duration,
-           request.duration is not None and abs(draft.duration - request.duration) > DURATION_TOLERANCE)
-    decide("aspect", request.aspect, request.aspect_phrase, draft.aspect, draft.aspect != request.aspect)
+    decide("duration", bool(request.duration) and abs(draft.duration - request.duration) > DURATION_TOLERANCE)
+    decide("aspect", draft.aspect != request.aspect)
+    decide("style", draft.style != request.style, unset="default")
+    decide("look", draft.look != request.look, unset="none")
     stated_rhythm = request.rhythm or request.drop_rhythm or request.calm_rhythm
     if stated_rhythm:
         stated = {request.rhythm, request.drop_rhythm, request.calm_rhythm} - {None}
@@ -107,16 +110,6 @@ def apply_draft(draft: PlanDraft, request: RequestConstraints, brain: str) -> tu
             repairs.append(Repair("rhythm", words or stated_rhythm, draft.rhythm))
     else:
         changes.update(rhythm=draft.rhythm, rhythm_phrase=phrase)
-    if request.style:
-        if draft.style != request.style:
-            repairs.append(Repair("style", request.style_phrase or request.style, draft.style))
-    elif draft.style != "default":
-        changes.update(style=draft.style, style_phrase=phrase)
-    if request.look:
-        if draft.look != request.look:
-            repairs.append(Repair("look", request.look_phrase or request.look, draft.look))
-    elif draft.look != "none":
-        changes.update(look=draft.look, look_phrase=phrase)
 
     # Transitions: a prohibition or a named transition decides; otherwise the draft's.
     forbidden = request.no_transitions or request.hard_cuts

@@ -84,7 +84,6 @@ class LlamaBrain:
                                   seed=self.seed, verbose=False, **kwargs)
             except (ValueError, RuntimeError) as exc:
                 raise BrainError(f"{path}: llama.cpp cannot load it as a GGUF model ({exc})") from exc
-            self.loaded_from = path
         return self._llm
 
     def _grammar(self, schema: dict):

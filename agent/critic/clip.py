@@ -24,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+from agent.config import CLIP_ENV
+from agent.critic.scorecard import clamp01
 from agent.errors import ReelwrightError
 
-CLIP_ENV = "REELWRIGHT_CLIP_CHECKPOINT"  # read by agent.config.Settings
 FRAMES = 8
 CLIPSCORE_W = 2.5
 OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -55,7 +56,7 @@ class ClipSimilarity:
 
     @property
     def score(self) -> float:
-        return float(min(1.0, max(0.0, CLIPSCORE_W * self.cosine)))
+        return clamp01(CLIPSCORE_W * self.cosine)
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,12 @@ class Expected:
     fps: float | None
     beats_per_cut: tuple[float, float] | None  # the range the request or the style asks for
     style: str | None
-    effects: tuple[str, ...]
     effect_asks: tuple  # the request's EffectAsks: kind, trigger, every n
     no_effects: bool
+
+    @property
+    def effects(self) -> tuple[str, ...]:
+        return tuple(a.kind for a in self.effect_asks)
 
 
 def _expected(request: RequestConstraints | None, timeline: Timeline | None) -> Expected:
@@ -57,7 +60,6 @@ def _expected(request: RequestConstraints | None, timeline: Timeline | None) -> 
     aspect = request.aspect if request and request.aspect else None
     fps = request.fps if request and request.fps else (float(timeline.fps) if timeline else None)
     return Expected(duration=duration, aspect=aspect, fps=fps, beats_per_cut=rhythm, style=style,
-                    effects=tuple(e.kind for e in request.effects) if request else (),
                     effect_asks=tuple(request.effects) if request else (),
                     no_effects=bool(request and request.no_effects))
 
@@ -271,7 +273,7 @@ def _longest_run(mask: np.ndarray) -> int:
 def _effects(v: VideoMeasures, timeline: Timeline | None, exp: Expected, beats: list[float],
              cuts: list[float]) -> Score:
     problems: list[str] = []
-    spans: list[tuple[int, int, str]] = []
+    spans: list[tuple[int, int, str, str]] = []  # start, end, name, how it is garbled on purpose
     if timeline is not None:
         spans = [(t.start_frame, t.end_frame, t.tool or t.name, _garbled_on_purpose(t))
                  for t in timeline.transitions]
@@ -302,7 +304,7 @@ def _effects(v: VideoMeasures, timeline: Timeline | None, exp: Expected, beats: 
     if exp.no_effects and flashes:
         value -= 0.3
         problems.append(f"no effects asked; {flashes} flash(es) seen")
-    unmeasured = sorted({ask.kind for ask in exp.effect_asks if ask.kind != "flash"})
+    unmeasured = sorted(set(exp.effects) - {"flash"})
     return Score("effects", clamp01(value), {"transitions_checked": len(spans), "broken": broken,
                                              "flashes_seen": flashes, "flash_asks": asks,
                                              "not_measured_in_the_picture": unmeasured,

@@ -162,10 +162,9 @@ def unexplained(thumbs: np.ndarray, start: int, end: int) -> np.ndarray:
     n = len(thumbs)
     if n == 0 or end <= start:
         return np.zeros(0)
-    y = thumbs.astype(np.int16)
-    a, b = y[max(0, start - 1)], y[min(n - 1, end)]
+    a, b = thumbs[max(0, start - 1)].astype(np.int16), thumbs[min(n - 1, end)].astype(np.int16)
     low, high = np.minimum(a, b) - UNEXPLAINED_TOL, np.maximum(a, b) + UNEXPLAINED_TOL
-    frames = y[max(0, start):min(n, end)]
+    frames = thumbs[max(0, start):min(n, end)].astype(np.int16)
     return ((frames < low) | (frames > high)).mean(axis=1)
 
 

@@ -25,14 +25,21 @@ from agent.graph.state import EditState
 DEFAULTS = {"threshold": 0.97, "max_iterations": 3, "budget_s": 600.0}
 
 
+def _limit_reached(state: EditState) -> str:
+    """Why the loop must stop after this critique, in words; "" while it may go on."""
+    limit = {**DEFAULTS, **{k: state[k] for k in DEFAULTS if k in state}}
+    total, n = state["scorecard"]["total"], len(state["iterations"])
+    if total >= limit["threshold"]:
+        return f"critic total {total:.3f} reached the threshold {limit['threshold']}"
+    if n >= limit["max_iterations"]:
+        return f"{n} iteration(s), the most allowed"
+    if time.time() - state["started"] >= limit["budget_s"]:
+        return "the time budget ran out"
+    return ""
+
+
 def after_critique(state: EditState) -> Literal["reflect", "deliver"]:
-    if state["scorecard"]["total"] >= state.get("threshold", DEFAULTS["threshold"]):
-        return "deliver"
-    if len(state["iterations"]) >= state.get("max_iterations", DEFAULTS["max_iterations"]):
-        return "deliver"
-    if time.time() - state["started"] >= state.get("budget_s", DEFAULTS["budget_s"]):
-        return "deliver"
-    return "reflect"
+    return "deliver" if _limit_reached(state) else "reflect"
 
 
 def after_reflect(state: EditState) -> Literal["compile", "deliver"]:
@@ -40,17 +47,8 @@ def after_reflect(state: EditState) -> Literal["compile", "deliver"]:
 
 
 def stop_reason(state: EditState) -> dict:
-    """Why the loop ended, in words, for the report (a node: routers only route)."""
-    total, n = state["scorecard"]["total"], len(state["iterations"])
-    if total >= state.get("threshold", DEFAULTS["threshold"]):
-        why = f"critic total {total:.3f} reached the threshold {state.get('threshold', DEFAULTS['threshold'])}"
-    elif n >= state.get("max_iterations", DEFAULTS["max_iterations"]):
-        why = f"{n} iteration(s), the most allowed"
-    elif time.time() - state["started"] >= state.get("budget_s", DEFAULTS["budget_s"]):
-        why = "the time budget ran out"
-    else:
-        why = "reflection found nothing in the scorecard to change"
-    return {"stop_reason": why}
+    """Why the loop ended, for the report (a node: routers only route)."""
+    return {"stop_reason": _limit_reached(state) or "reflection found nothing in the scorecard to change"}
 
 
 def build_graph(checkpointer=None):

@@ -14,6 +14,14 @@ def _nearest_rhythm(beats: float) -> str:
     return min(_BY_BEATS, key=lambda r: abs(RHYTHM_BEATS[r] - beats))
 
 
+def _full_strength_flashes(section, on: str):
+    """The section's flashes at full strength, or one on `on` where it has none."""
+    effects = [e.model_copy(update={"intensity": 1.0}) if e.kind == "flash" else e for e in section.effects]
+    if not any(e.kind == "flash" for e in effects):
+        effects.append(EffectRequest(kind="flash", on=on, intensity=1.0))
+    return section.model_copy(update={"effects": effects})
+
+
 def reflect(plan: EditPlan, card: dict, request: str = "") -> tuple[EditPlan, list[str]]:
     """(the revised plan, what was changed and why); the same plan and [] when nothing applies.
     `card`: a Scorecard as `to_dict()` gives it. A rule whose change the plan already holds does
@@ -46,18 +54,14 @@ def reflect(plan: EditPlan, card: dict, request: str = "") -> tuple[EditPlan, li
         notes.append(f"effects: {len(broken)} transition(s) showed blank or garbled frames ({', '.join(names)}): "
                      "crossfades instead")
 
-    for ask in scores.get("effects", {}).get("evidence", {}).get("flash_asks") or []:
-        if ask["hit_share"] < 0.75:
-            on = ask["asked"].split()[1] if ask["asked"].startswith("on ") else "beats"
-            on = on if on in ("beats", "downbeats", "drops", "cuts") else "beats"
-            sections = [s.model_copy(update={"effects": [e.model_copy(update={"intensity": 1.0})
-                                                         if e.kind == "flash" else e for e in s.effects]
-                                             + ([] if any(e.kind == "flash" for e in s.effects)
-                                                else [EffectRequest(kind="flash", on=on, intensity=1.0)])})
-                        for s in sections]
-            notes.append(f"effects: flashes asked {ask['asked']}, {ask['hit']} of {ask['expected']} seen: "
-                         "full-strength flashes there")
-            break
+    missed = [a for a in scores.get("effects", {}).get("evidence", {}).get("flash_asks") or [] if a["hit_share"] < 0.75]
+    if missed:
+        ask = missed[0]
+        on = ask["asked"].split()[1] if ask["asked"].startswith("on ") else "beats"
+        sections = [_full_strength_flashes(s, on if on in ("beats", "downbeats", "drops", "cuts") else "beats")
+                    for s in sections]
+        notes.append(f"effects: flashes asked {ask['asked']}, {ask['hit']} of {ask['expected']} seen: "
+                     "full-strength flashes there")
 
     audio = scores.get("audio", {}).get("evidence", {})
     lufs = audio.get("lufs")
@@ -74,7 +78,6 @@ def reflect(plan: EditPlan, card: dict, request: str = "") -> tuple[EditPlan, li
 
     if not notes:
         return plan, []
-    update["sections"] = sections
+    update["sections"] = [s.model_dump() for s in sections]
     update["reasons"] = [*plan.reasons, *(f"reflection: {n}" for n in notes)]
-    return EditPlan.model_validate({**plan.model_dump(), **{k: v for k, v in update.items() if k != "sections"},
-                                    "sections": [s.model_dump() for s in sections]}), notes
+    return EditPlan.model_validate({**plan.model_dump(), **update}), notes
